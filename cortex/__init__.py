@@ -1,0 +1,1 @@
+"""Cortex: memory for AI agents."""
