@@ -1,0 +1,1 @@
+"""Code generation for cortex-python: the exporter (Node, ``exporter/``) and the generator (``generator/``)."""

@@ -1,0 +1,7 @@
+"""Entry point for ``python -m codegen.generator``."""
+
+import sys
+
+from codegen.generator.cli import main
+
+sys.exit(main())

@@ -1,0 +1,115 @@
+"""Base classes and annotated types that the generated models build on.
+
+* ``ArgsModel``: the arguments of one Convex function. Unknown fields are rejected (Convex would reject them too),
+  unset optional fields are never sent, and an optional field that cannot be ``null`` on the wire is treated as
+  unset when it is given ``None``.
+* ``CortexModel``: the SDK's public types (``RememberParams``, ``MemoryEntry``, ...). Unknown fields are kept
+  (responses grow over time; Convex system fields ``_id``/``_creationTime`` arrive on documents).
+
+Both accept construction by snake_case field name or by camelCase wire name and serialise by wire name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterable, Callable
+from datetime import datetime, timezone
+from typing import Annotated, Any, ClassVar, TypeAlias
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, model_validator
+
+__all__ = [
+    "AnyCallable",
+    "AnyStream",
+    "ArgsModel",
+    "CortexModel",
+    "EpochMs",
+    "Service",
+    "WireInt",
+    "to_epoch_ms",
+]
+
+
+class _WireModel(BaseModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        arbitrary_types_allowed=True,
+        defer_build=True,
+    )
+
+    # Wire names of optional fields whose validator does not admit null: ``None`` there means "absent".
+    __cortex_omit_none__: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _none_means_absent(self) -> Any:
+        omit = type(self).__cortex_omit_none__
+        if omit:
+            fields_set = self.__pydantic_fields_set__
+            for name in omit:
+                if name in fields_set and getattr(self, name) is None:
+                    fields_set.discard(name)
+        return self
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON-ready dict sent to Convex: wire names, unset fields omitted."""
+        return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
+
+
+class ArgsModel(_WireModel):
+    """Arguments of one Convex function (strict about unknown fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CortexModel(_WireModel):
+    """A public SDK type; tolerant of unknown fields, which are kept and serialised back."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def _coerce_int(value: Any) -> Any:
+    # Convex numbers are float64: ``3.0`` on the wire is the integer 3. A non-integral value is passed through to
+    # the int validator, which rejects it: an integer-named field carrying a fraction is a contract error.
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
+
+
+WireInt: TypeAlias = Annotated[int, BeforeValidator(_coerce_int)]
+"""An integer that may arrive as an integral float (``1.0``)."""
+
+
+def to_epoch_ms(value: Any) -> Any:
+    """``datetime`` (naive means UTC), or epoch milliseconds as int/float, -> epoch milliseconds (int)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return round(value.timestamp() * 1000)
+    if isinstance(value, float) and math.isfinite(value):
+        return round(value)
+    return value
+
+
+def _ms_out(value: int | datetime) -> int:
+    result = to_epoch_ms(value)
+    assert isinstance(result, int)
+    return result
+
+
+EpochMs: TypeAlias = Annotated[
+    int | datetime,
+    BeforeValidator(to_epoch_ms),
+    PlainSerializer(_ms_out, return_type=int),
+]
+"""A point in time: accepts ``datetime`` or epoch milliseconds, holds and serialises epoch milliseconds."""
+
+AnyCallable: TypeAlias = Callable[..., Any]
+"""A callback; it may return a value or an awaitable (the caller awaits it when needed)."""
+
+Service: TypeAlias = Any
+"""An object with methods (LLM client, graph adapter, ...): duck-typed, never validated or serialised."""
+
+AnyStream: TypeAlias = AsyncIterable[Any]
+"""An async stream of values."""
