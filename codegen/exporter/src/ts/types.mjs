@@ -225,20 +225,62 @@ export class TypeRegistry {
       members = members.filter((m) => !(m.flags & ts.TypeFlags.BooleanLiteral));
       booleanMerged = true;
     }
+    // Members of one of our enums come flattened into the union: put the enum back.
+    const enumRefs = [];
+    const byEnum = new Map();
+    for (const m of members) {
+      const parent = m.flags & ts.TypeFlags.EnumLiteral && m.symbol?.flags & ts.SymbolFlags.EnumMember ? m.symbol.parent : null;
+      if (parent && this.isOurs(parent.declarations?.[0])) {
+        if (!byEnum.has(parent)) byEnum.set(parent, []);
+        byEnum.get(parent).push(m);
+      }
+    }
+    for (const [parent, ms] of byEnum) {
+      const declared = this.checker.getDeclaredTypeOfSymbol(parent);
+      const all = declared.flags & ts.TypeFlags.Union ? declared.types.length : 1;
+      if (ms.length !== all) continue;
+      members = members.filter((m) => !ms.includes(m));
+      enumRefs.push(this.namedEnum(declared));
+    }
+    // `Date | number`: a date (epoch milliseconds are accepted as they are).
+    const isDate = (m) => m.symbol?.getName() === "Date" && !this.isOurs(m.symbol.declarations?.[0]);
+    if (members.some(isDate) && members.every((m) => isDate(m) || m.flags & ts.TypeFlags.NumberLike) && !enumRefs.length) {
+      const date = { ...DATE_SCHEMA };
+      return hasNull ? { anyOf: [date, { type: "null" }] } : date;
+    }
+    if (enumRefs.length) {
+      const rest = members.length + (booleanMerged ? 1 : 0);
+      if (rest === 0 && enumRefs.length === 1) {
+        return hasNull ? { anyOf: [enumRefs[0], { type: "null" }] } : enumRefs[0];
+      }
+    }
     let inner;
     const sub = { name: ctx.name };
-    const total = members.length + (booleanMerged ? 1 : 0);
+    const total = members.length + (booleanMerged ? 1 : 0) + enumRefs.length;
     if (total === 0) inner = { type: "null" };
-    else if (total === 1) inner = booleanMerged ? { type: "boolean" } : this.convert(members[0], sub);
-    else if (
-      !booleanMerged &&
+    else if (total === 1) {
+      inner = enumRefs[0] ?? (booleanMerged ? { type: "boolean" } : this.convert(members[0], sub));
+    } else if (
+      !booleanMerged && enumRefs.length === 0 &&
       members.every((m) => m.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral)) &&
       !members.some((m) => m.flags & ts.TypeFlags.EnumLiteral && this.isOurs(m.symbol?.declarations?.[0]))
     ) {
       inner = { enum: members.map((m) => m.value) };
     } else {
-      const parts = members.map((m) => this.convert(m, sub));
+      const parts = [...enumRefs];
+      const seen = new Set(parts.map((p) => JSON.stringify(p)));
+      for (const m of members) {
+        const part = this.convert(m, sub);
+        const key = JSON.stringify(part);
+        if (!seen.has(key)) {
+          seen.add(key);
+          parts.push(part);
+        }
+      }
       if (booleanMerged) parts.push({ type: "boolean" });
+      if (parts.length === 1) {
+        return hasNull ? { anyOf: [parts[0], { type: "null" }] } : parts[0];
+      }
       const objects = members.filter((m) => this.isDataObject(m));
       if (objects.length === members.length && objects.length >= 2 && !booleanMerged) {
         const tag = this.discriminator(members);
