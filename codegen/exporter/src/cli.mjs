@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 
 import { convexCounts, exportConvex, FUNCTIONS_DIR } from "./convex.mjs";
 import { buildManifest, exporterVersion, sourceInfo } from "./manifest.mjs";
+import { exportTypesAndApi } from "./typescript.mjs";
 import { ExportError, oneLine, stableJson, writeDirAtomically } from "./util.mjs";
 
 const USAGE = "usage: cortex-export --sdk <Project-Cortex checkout> --out <dir> [--tag vX.Y.Z] [--commit SHA]";
@@ -68,23 +69,6 @@ export async function runExport(sdkRoot, { tag = null, commit = null, tolerateTy
     typesApi,
   });
   return { files: { ...files, "manifest.json": stableJson(manifest) }, manifest, timings, typesError };
-}
-
-/** The other half of the exporter (TypeScript types and SDK surface), loaded on demand. */
-async function exportTypesAndApi(sdkRoot) {
-  let mod;
-  try {
-    mod = await import("./typescript.mjs");
-  } catch (err) {
-    // Transitional: the TypeScript part is written in parallel; until it lands, export the
-    // Convex part alone. Only a missing typescript.mjs itself is tolerated.
-    if (err?.code === "ERR_MODULE_NOT_FOUND" && /typescript\.mjs/.test(err.message.split(" imported from ")[0])) {
-      process.stderr.write("cortex-export: warning: src/typescript.mjs not found; skipping types.schema.json and api.json\n");
-      return null;
-    }
-    throw err;
-  }
-  return mod.exportTypesAndApi(sdkRoot);
 }
 
 export async function main(argv) {
