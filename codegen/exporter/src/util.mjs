@@ -27,15 +27,16 @@ export function oneLine(text) {
 /**
  * Serialise a JSON value the way every schema file is written: 2-space indent, trailing
  * newline. Key order is the insertion order of the objects we build, which every caller
- * fixes explicitly; `undefined` members are refused rather than silently dropped.
+ * fixes explicitly. An `undefined` object member is left out (as JSON.stringify does); an
+ * `undefined` array element, a bigint or a function is refused rather than silently changed.
  */
 export function stableJson(value) {
-  return `${JSON.stringify(value, rejectUndefined, 2)}\n`;
+  return `${JSON.stringify(value, refuseNonJson, 2)}\n`;
 }
 
-function rejectUndefined(key, value) {
-  if (value === undefined) {
-    throw new Error(`stableJson: undefined value at key ${JSON.stringify(key)}`);
+function refuseNonJson(key, value) {
+  if (value === undefined && Array.isArray(this)) {
+    throw new Error(`stableJson: undefined array element at index ${key}`);
   }
   if (typeof value === "bigint" || typeof value === "function") {
     throw new Error(`stableJson: non-JSON value (${typeof value}) at key ${JSON.stringify(key)}`);
