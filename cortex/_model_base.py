@@ -19,6 +19,8 @@ from typing import Annotated, Any, ClassVar, TypeAlias
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, model_validator
 
 __all__ = [
+    "LOCAL_KEY",
+    "NULLABLE_KEY",
     "AnyCallable",
     "AnyStream",
     "ArgsModel",
@@ -39,8 +41,10 @@ class _WireModel(BaseModel):
         defer_build=True,
     )
 
-    # Wire names of optional fields whose validator does not admit null: ``None`` there means "absent".
+    # Optional fields whose type does not admit null: ``None`` there means "absent".
     __cortex_omit_none__: ClassVar[frozenset[str]] = frozenset()
+    # Fields that hold client-side objects (callbacks, services, streams): never part of the wire form.
+    __cortex_local_fields__: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="after")
     def _none_means_absent(self) -> Any:
@@ -54,7 +58,9 @@ class _WireModel(BaseModel):
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON-ready dict sent to Convex: wire names, unset fields omitted."""
-        return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
+        local = type(self).__cortex_local_fields__
+        exclude = set(local) if local else None
+        return self.model_dump(by_alias=True, exclude_unset=True, mode="json", exclude=exclude)
 
 
 class ArgsModel(_WireModel):
@@ -63,10 +69,32 @@ class ArgsModel(_WireModel):
     model_config = ConfigDict(extra="forbid")
 
 
+NULLABLE_KEY = "x-cortex-nullable"
+LOCAL_KEY = "x-cortex-local"
+
+
 class CortexModel(_WireModel):
-    """A public SDK type; tolerant of unknown fields, which are kept and serialised back."""
+    """A public SDK type; tolerant of unknown fields, which are kept and serialised back.
+
+    An optional field is treated as absent when given ``None``, unless its type admits ``null`` (the generator marks
+    those with ``x-cortex-nullable``): TypeScript's ``undefined`` and a missing key are the same thing.
+    """
 
     model_config = ConfigDict(extra="allow")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        omit, local = set(), set()
+        for name, info in cls.model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            if not info.is_required() and info.default is None and not extra.get(NULLABLE_KEY):
+                omit.add(name)
+            if extra.get(LOCAL_KEY):
+                local.add(name)
+        if "__cortex_omit_none__" not in cls.__dict__:
+            cls.__cortex_omit_none__ = frozenset(omit)
+        cls.__cortex_local_fields__ = frozenset(local)
 
 
 def _coerce_int(value: Any) -> Any:
@@ -105,11 +133,18 @@ EpochMs: TypeAlias = Annotated[
 ]
 """A point in time: accepts ``datetime`` or epoch milliseconds, holds and serialises epoch milliseconds."""
 
-AnyCallable: TypeAlias = Callable[..., Any]
-"""A callback; it may return a value or an awaitable (the caller awaits it when needed)."""
 
-Service: TypeAlias = Any
+def _not_serialisable(value: Any) -> None:
+    return None
+
+
+_LOCAL = PlainSerializer(_not_serialisable, return_type=type(None))
+
+AnyCallable: TypeAlias = Annotated[Callable[..., Any], _LOCAL]
+"""A callback; it may return a value or an awaitable (the caller awaits it when needed). Never serialised."""
+
+Service: TypeAlias = Annotated[Any, _LOCAL]
 """An object with methods (LLM client, graph adapter, ...): duck-typed, never validated or serialised."""
 
-AnyStream: TypeAlias = AsyncIterable[Any]
-"""An async stream of values."""
+AnyStream: TypeAlias = Annotated[AsyncIterable[Any], _LOCAL]
+"""An async stream of values. Never serialised."""

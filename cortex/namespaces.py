@@ -1,1 +1,52 @@
-"""Which class serves each namespace: the generated base, or the hand-written subclass that extends it."""
+"""Which class serves each namespace: the generated base, or the hand-written subclass that extends it.
+
+``ASYNC_NAMESPACES``/``SYNC_NAMESPACES`` map the Python attribute name (``memory_spaces``, ...) to the class.
+Hand-written modules that implement orchestration methods call ``register(name, async_cls, sync_cls)`` with
+subclasses of the generated bases; the client calls ``build_async(ctx)``/``build_sync(ctx)`` and exposes every
+entry of the result as an attribute.
+"""
+
+from __future__ import annotations
+
+from cortex._context import AsyncContext, SyncContext
+from cortex._generated.namespaces import BASES as _ASYNC_BASES
+from cortex._generated.namespaces_sync import BASES as _SYNC_BASES
+
+__all__ = [
+    "ASYNC_NAMESPACES",
+    "SYNC_NAMESPACES",
+    "build_async",
+    "build_sync",
+    "generated_bases",
+    "register",
+]
+
+ASYNC_NAMESPACES: dict[str, type] = dict(_ASYNC_BASES)
+SYNC_NAMESPACES: dict[str, type] = dict(_SYNC_BASES)
+
+
+def generated_bases() -> tuple[dict[str, type], dict[str, type]]:
+    """The generated (async, sync) base classes by attribute name, whatever is registered."""
+    return dict(_ASYNC_BASES), dict(_SYNC_BASES)
+
+
+def register(name: str, async_cls: type, sync_cls: type) -> None:
+    """Serve namespace ``name`` with hand-written subclasses of its generated bases."""
+    if name not in _ASYNC_BASES:
+        raise KeyError(f"unknown namespace {name!r}; known: {sorted(_ASYNC_BASES)}")
+    if not issubclass(async_cls, _ASYNC_BASES[name]):
+        raise TypeError(f"{async_cls.__name__} must subclass {_ASYNC_BASES[name].__name__}")
+    if not issubclass(sync_cls, _SYNC_BASES[name]):
+        raise TypeError(f"{sync_cls.__name__} must subclass {_SYNC_BASES[name].__name__}")
+    ASYNC_NAMESPACES[name] = async_cls
+    SYNC_NAMESPACES[name] = sync_cls
+
+
+def build_async(ctx: AsyncContext) -> dict[str, object]:
+    """One instance of every async namespace, sharing ``ctx``."""
+    return {name: cls(ctx) for name, cls in ASYNC_NAMESPACES.items()}
+
+
+def build_sync(ctx: SyncContext) -> dict[str, object]:
+    """One instance of every sync namespace, sharing ``ctx``."""
+    return {name: cls(ctx) for name, cls in SYNC_NAMESPACES.items()}

@@ -14,7 +14,9 @@ from codegen.generator.schema_input import load_schema
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen.generator", description=__doc__)
-    parser.add_argument("--schema", type=Path, default=Path("schema"), help="schema directory (input)")
+    parser.add_argument(
+        "--schema", type=Path, default=Path("schema"), help="schema directory (input)"
+    )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path, help="write the generated package here")
     target.add_argument(
@@ -27,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     if ns.check is not None:
         differing = check_tree(files, ns.check)
         if differing:
-            print(f"{len(differing)} generated file(s) differ from {ns.schema}; run `make generate`.")
+            print(
+                f"{len(differing)} generated file(s) differ from {ns.schema}; run `make generate`."
+            )
             return 1
         print(f"{ns.check}: up to date ({len(files)} files)")
         return 0

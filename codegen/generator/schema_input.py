@@ -24,7 +24,9 @@ class SchemaInput:
         """(sha256, what it is of): the manifest's hash when there is a manifest, else the input file's."""
         manifest = self.root / "manifest.json"
         path = manifest if manifest.exists() else self.root / rel
-        return hashlib.sha256(path.read_bytes()).hexdigest(), f"schema/{path.relative_to(self.root).as_posix()}"
+        return hashlib.sha256(
+            path.read_bytes()
+        ).hexdigest(), f"schema/{path.relative_to(self.root).as_posix()}"
 
 
 def _load(path: Path) -> Any:
