@@ -105,7 +105,7 @@ def function_error(
     text = message
     if data is not None:
         code, data_message = _code_from_data(data)
-        if data_message:
+        if data_message and isinstance(data, dict):
             text = data_message
     if code is None:
         first = message.split("\n", 1)[0].strip()
