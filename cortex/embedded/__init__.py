@@ -10,4 +10,12 @@ from cortex.embedded.query import field
 from cortex.embedded.registry import handler
 from cortex.embedded.values import UNDEFINED
 
-__all__ = ["UNDEFINED", "ConvexError", "FunctionError", "MutationCtx", "QueryCtx", "field", "handler"]
+__all__ = [
+    "UNDEFINED",
+    "ConvexError",
+    "FunctionError",
+    "MutationCtx",
+    "QueryCtx",
+    "field",
+    "handler",
+]

@@ -24,7 +24,7 @@ class QueryCtx:
         *,
         vector: list[float],
         limit: int = 10,
-        filter: Callable[[VectorFilter], list[dict[str, Any]]] | None = None,  # noqa: A002
+        filter: Callable[[VectorFilter], list[dict[str, Any]]] | None = None,
     ) -> list[dict[str, Any]]:
         """Like Convex's ``ctx.vectorSearch``: ``[{"_id", "_score"}]``, cosine similarity, best first.
 

@@ -17,7 +17,7 @@ from cortex.embedded.storage import Store
 from cortex.embedded.validator import check, render_value
 
 if TYPE_CHECKING:
-    from cortex.embedded.search import SearchFilter, SearchQuery
+    from cortex.embedded.search import SearchFilter, SearchIndexes, SearchQuery
 
 Doc = dict[str, Any]
 SYSTEM_FIELDS = ("_id", "_creationTime")
@@ -87,7 +87,7 @@ class QueryInitializer:
 class DatabaseReader:
     """Read access: ``get``, ``query``, ``normalize_id``."""
 
-    def __init__(self, store: Store, search: Any = None) -> None:
+    def __init__(self, store: Store, search: SearchIndexes | None = None) -> None:
         self.store = store
         self.search = search
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,13 +65,17 @@ def _json_ready(value: Any, path: str = "") -> Any:
         return {str(k): _json_ready(v, f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    raise FunctionError(f"Uncaught Error: function returned a {type(value).__name__} at {path or 'top level'}")
+    raise FunctionError(
+        f"Uncaught Error: function returned a {type(value).__name__} at {path or 'top level'}"
+    )
 
 
 class Engine:
     """An open embedded store. Thread-safe: calls are serialised on one connection."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, synchronous: str = "NORMAL"
+    ) -> None:
         if path is None:
             path = default_path()
         self.path = str(path)
@@ -94,7 +99,9 @@ class Engine:
 
     def run_query(self, fn: Callable[[QueryCtx], T]) -> T:
         """Run ``fn(ctx)`` in one read transaction."""
-        return self.store.run(False, lambda: fn(QueryCtx(DatabaseReader(self.store, self.search), self.vectors)))
+        return self.store.run(
+            False, lambda: fn(QueryCtx(DatabaseReader(self.store, self.search), self.vectors))
+        )
 
     def run_mutation(self, fn: Callable[[MutationCtx], T]) -> T:
         """Run ``fn(ctx)`` in one write transaction (rolled back if it raises)."""
@@ -116,7 +123,7 @@ class Engine:
             value = self._call(kind, path, args)
         except (ConvexError, FunctionError) as exc:
             return {"status": "error", **error_payload(exc), "logLines": []}
-        except storage.sqlite3.Error as exc:
+        except sqlite3.Error as exc:
             log.exception("embedded store error in %s", path)
             raise InternalError(f"storage error: {exc}") from exc
         except Exception as exc:  # a handler bug: report its text like an uncaught JS error
@@ -138,7 +145,9 @@ class Engine:
                 f"{_KIND_NAMES.get(info.kind, info.kind)}."
             )
         if not isinstance(args, dict):
-            raise ArgumentValidationError(f"Value does not match validator.\nValue: {args!r}\nValidator: v.object(...)")
+            raise ArgumentValidationError(
+                f"Value does not match validator.\nValue: {args!r}\nValidator: v.object(...)"
+            )
         err = check(args, info.args_validator, table_of_id=self.store.ids.table_of)
         if err:
             raise ArgumentValidationError(err)
@@ -152,12 +161,18 @@ class Engine:
         fn = registered.fn
         if info.kind == "mutation":
             result = self.store.run(
-                True, lambda: _json_ready(fn(MutationCtx(DatabaseWriter(self.store, self.search), self.vectors), parsed))
+                True,
+                lambda: _json_ready(
+                    fn(MutationCtx(DatabaseWriter(self.store, self.search), self.vectors), parsed)
+                ),
             )
             self._after_write()
             return result
         return self.store.run(
-            False, lambda: _json_ready(fn(QueryCtx(DatabaseReader(self.store, self.search), self.vectors), parsed))
+            False,
+            lambda: _json_ready(
+                fn(QueryCtx(DatabaseReader(self.store, self.search), self.vectors), parsed)
+            ),
         )
 
     def close(self) -> None:
@@ -169,4 +184,3 @@ class Engine:
             self.vectors.save()
         finally:
             self.store.conn.close()
-

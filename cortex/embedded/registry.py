@@ -39,10 +39,12 @@ def _spec_for(model: type) -> FunctionInfo:
         for info in load_functions().values():
             if info.args_model is not None:
                 _BY_MODEL[info.args_model] = info
-    info = _BY_MODEL.get(model)
-    if info is None:
-        raise LookupError(f"{model.__qualname__} is not the args model of any Convex function in the registry")
-    return info
+    found = _BY_MODEL.get(model)
+    if found is None:
+        raise LookupError(
+            f"{model.__qualname__} is not the args model of any Convex function in the registry"
+        )
+    return found
 
 
 def handler(args_model: type) -> Callable[[F], F]:
@@ -56,7 +58,9 @@ def handler(args_model: type) -> Callable[[F], F]:
         info = _spec_for(args_model)
         existing = _HANDLERS.get(info.path)
         if existing is not None and existing.fn is not fn:
-            raise RuntimeError(f"two handlers for {info.path}: {existing.fn.__qualname__} and {fn.__qualname__}")
+            raise RuntimeError(
+                f"two handlers for {info.path}: {existing.fn.__qualname__} and {fn.__qualname__}"
+            )
         _HANDLERS[info.path] = Handler(info, fn)
         return fn
 

@@ -163,7 +163,7 @@ class SearchIndexes:
                             f"CREATE VIRTUAL TABLE {name} USING fts5(body, filt, "
                             f"tokenize='unicode61 remove_diacritics 2')"
                         )
-                        for rid, doc_id, ct, body in conn.execute(
+                        for rid, _doc_id, _ct, body in conn.execute(
                             "SELECT rid, id, ct, doc FROM documents WHERE tbl=?", (table,)
                         ).fetchall():
                             self._index_one(name, d, rid, values.loads(body))

@@ -51,7 +51,7 @@ def is_busy(exc: BaseException) -> bool:
         return False
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
-        return (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        return (code & 0xFF) in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
     text = str(exc)
     return "locked" in text or "busy" in text
 

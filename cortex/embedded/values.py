@@ -82,7 +82,7 @@ def index_key(value: Any) -> bytes:
     if isinstance(value, dict):
         parts = [bytes([TAG_OBJECT])]
         for k, v in value.items():
-            parts.append(_escape(str(k).encode("utf-8", "surrogatepass")))
+            parts.append(b"\x01" + _escape(str(k).encode("utf-8", "surrogatepass")))
             parts.append(index_key(v))
         parts.append(b"\x00")
         return b"".join(parts)

@@ -114,7 +114,9 @@ class VectorIndexes:
         self.store = store
         self.directory = directory
         self.defs: dict[str, VectorIndexDef] = {
-            f"{t}.{d.name}": d for t, tdef in store.tables.items() for d in tdef.vector_indexes.values()
+            f"{t}.{d.name}": d
+            for t, tdef in store.tables.items()
+            for d in tdef.vector_indexes.values()
         }
         self.by_table: dict[str, list[str]] = {}
         for ix in self.defs:
@@ -132,7 +134,9 @@ class VectorIndexes:
         self._synced_in_write.clear()
 
     def needs_save(self) -> bool:
-        return self.directory is not None and any(s.applied - s.saved >= SAVE_EVERY for s in self.states.values())
+        return self.directory is not None and any(
+            s.applied - s.saved >= SAVE_EVERY for s in self.states.values()
+        )
 
     # ---- schema and writes ---------------------------------------------------------------------------------------
 
@@ -145,14 +149,20 @@ class VectorIndexes:
                     conn.execute(stmt)
                 for ix, d in self.defs.items():
                     sig = json.dumps([d.vector_field, list(d.filter_fields)])
-                    row = conn.execute("SELECT value FROM meta WHERE key=?", ("vec:" + ix,)).fetchone()
+                    row = conn.execute(
+                        "SELECT value FROM meta WHERE key=?", ("vec:" + ix,)
+                    ).fetchone()
                     if row is not None and row[0] == sig:
                         continue
-                    for (label,) in conn.execute("SELECT label FROM vec WHERE ix=?", (ix,)).fetchall():
-                        conn.execute("INSERT INTO vec_log(ix, label, op) VALUES(?,?,?)", (ix, label, REMOVE))
+                    for (label,) in conn.execute(
+                        "SELECT label FROM vec WHERE ix=?", (ix,)
+                    ).fetchall():
+                        conn.execute(
+                            "INSERT INTO vec_log(ix, label, op) VALUES(?,?,?)", (ix, label, REMOVE)
+                        )
                     conn.execute("DELETE FROM vec WHERE ix=?", (ix,))
                     table = ix.split(".", 1)[0]
-                    for rid, doc_id, ct, body in conn.execute(
+                    for rid, _doc_id, _ct, body in conn.execute(
                         "SELECT rid, id, ct, doc FROM documents WHERE tbl=?", (table,)
                     ).fetchall():
                         self._add_row(ix, d, rid, values.loads(body))
@@ -171,11 +181,22 @@ class VectorIndexes:
         undefined = [i for i, v in enumerate(filt) if v is values.UNDEFINED]
         cur = self.store.conn.execute(
             "INSERT INTO vec(ix, rid, part, dims, filt, v) VALUES(?,?,?,?,?,?)",
-            (ix, rid, _part_key(filt[0]) if filt else "", len(vec), values.dumps({"v": stored, "u": undefined}), vec.tobytes()),
+            (
+                ix,
+                rid,
+                _part_key(filt[0]) if filt else "",
+                len(vec),
+                values.dumps({"v": stored, "u": undefined}),
+                vec.tobytes(),
+            ),
         )
-        self.store.conn.execute("INSERT INTO vec_log(ix, label, op) VALUES(?,?,?)", (ix, cur.lastrowid, ADD))
+        self.store.conn.execute(
+            "INSERT INTO vec_log(ix, label, op) VALUES(?,?,?)", (ix, cur.lastrowid, ADD)
+        )
 
-    def _on_write(self, table: str, rid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+    def _on_write(
+        self, table: str, rid: int, old: dict[str, Any] | None, new: dict[str, Any] | None
+    ) -> None:
         for ix in self.by_table.get(table, ()):
             d = self.defs[ix]
             if old is not None and new is not None:
@@ -190,7 +211,9 @@ class VectorIndexes:
                     "SELECT label FROM vec WHERE ix=? AND rid=?", (ix, rid)
                 ).fetchall():
                     self.store.conn.execute("DELETE FROM vec WHERE label=?", (label,))
-                    self.store.conn.execute("INSERT INTO vec_log(ix, label, op) VALUES(?,?,?)", (ix, label, REMOVE))
+                    self.store.conn.execute(
+                        "INSERT INTO vec_log(ix, label, op) VALUES(?,?,?)", (ix, label, REMOVE)
+                    )
             if new is not None:
                 self._add_row(ix, d, rid, new)
 
@@ -212,7 +235,8 @@ class VectorIndexes:
         data = values.loads(filt_json)
         undefined = set(data["u"])
         return tuple(
-            values.index_key(values.UNDEFINED if i in undefined else v) for i, v in enumerate(data["v"])
+            values.index_key(values.UNDEFINED if i in undefined else v)
+            for i, v in enumerate(data["v"])
         )
 
     def _apply_adds(self, state: _State, rows: Iterable[tuple[int, str, int, str, bytes]]) -> None:
@@ -227,7 +251,9 @@ class VectorIndexes:
             if p is None:
                 p = state.parts[key] = self._new_partition(key[1], nf)
             labels = np.fromiter((i[0] for i in items), dtype=np.uint64, count=len(items))
-            matrix = np.frombuffer(b"".join(i[2] for i in items), dtype=np.float32).reshape(len(items), key[1])
+            matrix = np.frombuffer(b"".join(i[2] for i in items), dtype=np.float32).reshape(
+                len(items), key[1]
+            )
             p.index.add(labels, matrix, threads=0 if len(items) > 64 else 1)
             for label, fkeys, _ in items:
                 state.where[label] = (key, fkeys)
@@ -252,7 +278,9 @@ class VectorIndexes:
         state = self.states[ix] = _State(self.defs[ix])
         conn = self.store.conn
         state.applied = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM vec_log").fetchone()[0]
-        cur = conn.execute("SELECT label, part, dims, filt, v FROM vec WHERE ix=? ORDER BY label", (ix,))
+        cur = conn.execute(
+            "SELECT label, part, dims, filt, v FROM vec WHERE ix=? ORDER BY label", (ix,)
+        )
         while True:
             rows = cur.fetchmany(20_000)
             if not rows:
@@ -270,7 +298,8 @@ class VectorIndexes:
             self._rebuild(ix)
             return
         log = conn.execute(
-            "SELECT seq, label, op FROM vec_log WHERE ix=? AND seq>? ORDER BY seq", (ix, state.applied)
+            "SELECT seq, label, op FROM vec_log WHERE ix=? AND seq>? ORDER BY seq",
+            (ix, state.applied),
         ).fetchall()
         if not log:
             return
@@ -287,7 +316,8 @@ class VectorIndexes:
             for k in range(0, len(labels), 500):
                 chunk = labels[k : k + 500]
                 rows = conn.execute(
-                    f"SELECT label, part, dims, filt, v FROM vec WHERE label IN ({','.join('?' * len(chunk))})", chunk
+                    f"SELECT label, part, dims, filt, v FROM vec WHERE label IN ({','.join('?' * len(chunk))})",
+                    chunk,
                 ).fetchall()
                 self._apply_adds(state, rows)
             i = j
@@ -301,7 +331,7 @@ class VectorIndexes:
         index: str,
         vector: list[float],
         limit: int = 10,
-        filter: Callable[[VectorFilter], list[dict[str, Any]]] | None = None,  # noqa: A002
+        filter: Callable[[VectorFilter], list[dict[str, Any]]] | None = None,
     ) -> list[dict[str, Any]]:
         """Up to ``limit`` nearest documents as ``[{"_id", "_score"}]``, cosine similarity, best first."""
         ix = f"{table}.{index}"
@@ -312,7 +342,9 @@ class VectorIndexes:
         if q is None:
             raise EngineError("Uncaught Error: vector search needs a non-empty array of numbers")
         if not 1 <= limit <= 256:
-            raise EngineError(f"Uncaught Error: vector search limit must be between 1 and 256, got {limit}")
+            raise EngineError(
+                f"Uncaught Error: vector search limit must be between 1 and 256, got {limit}"
+            )
         conjunctions = filter(VectorFilter(d.filter_fields)) if filter is not None else [{}]
         self.sync(ix)
         state = self.states[ix]
@@ -373,17 +405,21 @@ class VectorIndexes:
             count = min(size, count * 4)
 
     @staticmethod
-    def _hnsw(part: _Partition, q: np.ndarray, count: int, *, exact: bool) -> list[tuple[int, float]]:
+    def _hnsw(
+        part: _Partition, q: np.ndarray, count: int, *, exact: bool
+    ) -> list[tuple[int, float]]:
         matches = part.index.search(q, count, exact=exact)
         out = []
-        for label, dist in zip(matches.keys.tolist(), matches.distances.tolist()):
+        for label, dist in zip(matches.keys.tolist(), matches.distances.tolist(), strict=False):
             score = 1.0 - float(dist)
             if score == score:  # not NaN
                 out.append((int(label), score))
         return out
 
     @staticmethod
-    def _exact(part: _Partition, q: np.ndarray, limit: int, labels: list[int]) -> list[tuple[int, float]]:
+    def _exact(
+        part: _Partition, q: np.ndarray, limit: int, labels: list[int]
+    ) -> list[tuple[int, float]]:
         matrix = np.asarray(part.index.get(np.asarray(labels, dtype=np.uint64)), dtype=np.float32)
         norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(q))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -448,11 +484,16 @@ class VectorIndexes:
                 chunk = labels[k : k + 500]
                 known.update(
                     conn.execute(
-                        f"SELECT label, filt FROM vec WHERE label IN ({','.join('?' * len(chunk))})", chunk
+                        f"SELECT label, filt FROM vec WHERE label IN ({','.join('?' * len(chunk))})",
+                        chunk,
                     ).fetchall()
                 )
             for label in labels:
-                fkeys = self._filter_keys(known[label]) if label in known else tuple(b"" for _ in range(nf))
+                fkeys = (
+                    self._filter_keys(known[label])
+                    if label in known
+                    else tuple(b"" for _ in range(nf))
+                )
                 state.where[label] = (key, fkeys)
                 for pos, fk in enumerate(fkeys):
                     p.inverted[pos].setdefault(fk, set()).add(label)
@@ -492,5 +533,7 @@ class VectorIndexes:
                 old.unlink(missing_ok=True)
         conn = self.store.conn
         conn.execute("DELETE FROM vec_log WHERE ix=? AND seq<=?", (ix, state.applied))
-        conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", ("veclog:" + ix, str(state.applied)))
+        conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES(?, ?)", ("veclog:" + ix, str(state.applied))
+        )
         state.saved = state.applied

@@ -17,8 +17,15 @@ from cortex._generated.args.mutable import (
     MutableTransactionArgs,
     MutableUpdateArgs,
 )
-from cortex.embedded import UNDEFINED, ConvexError, FunctionError, MutationCtx, QueryCtx, handler
-from cortex.embedded import js
+from cortex.embedded import (
+    UNDEFINED,
+    ConvexError,
+    FunctionError,
+    MutationCtx,
+    QueryCtx,
+    handler,
+    js,
+)
 
 TABLE = "mutable"
 Doc = dict[str, Any]
@@ -30,12 +37,15 @@ def _find(ctx: QueryCtx, namespace: str, key: str, tenant_id: str | None) -> Doc
         return (
             ctx.db.query(TABLE)
             .with_index(
-                "by_tenant_namespace_key", lambda q: q.eq("tenantId", tenant_id).eq("namespace", namespace).eq("key", key)
+                "by_tenant_namespace_key",
+                lambda q: q.eq("tenantId", tenant_id).eq("namespace", namespace).eq("key", key),
             )
             .first()
         )
     candidate = (
-        ctx.db.query(TABLE).with_index("by_namespace_key", lambda q: q.eq("namespace", namespace).eq("key", key)).first()
+        ctx.db.query(TABLE)
+        .with_index("by_namespace_key", lambda q: q.eq("namespace", namespace).eq("key", key))
+        .first()
     )
     return candidate if candidate is not None and not js.truthy(candidate.get("tenantId")) else None
 
@@ -44,10 +54,17 @@ def _in_namespace(ctx: QueryCtx, namespace: str, tenant_id: str | None) -> list[
     if tenant_id:
         return (
             ctx.db.query(TABLE)
-            .with_index("by_tenant_namespace", lambda q: q.eq("tenantId", tenant_id).eq("namespace", namespace))
+            .with_index(
+                "by_tenant_namespace",
+                lambda q: q.eq("tenantId", tenant_id).eq("namespace", namespace),
+            )
             .collect()
         )
-    return ctx.db.query(TABLE).with_index("by_namespace", lambda q: q.eq("namespace", namespace)).collect()
+    return (
+        ctx.db.query(TABLE)
+        .with_index("by_namespace", lambda q: q.eq("namespace", namespace))
+        .collect()
+    )
 
 
 def _opt(value: Any) -> Any:
@@ -83,7 +100,9 @@ def set_(ctx: MutationCtx, args: MutableSetArgs) -> Doc | None:
             existing["_id"],
             {
                 "value": args.value,
-                "userId": args.user_id if args.user_id is not None else existing.get("userId", UNDEFINED),
+                "userId": args.user_id
+                if args.user_id is not None
+                else existing.get("userId", UNDEFINED),
                 "metadata": args.metadata
                 if "metadata" in args.model_fields_set
                 else existing.get("metadata", UNDEFINED),
@@ -209,7 +228,11 @@ def purge_many(ctx: MutationCtx, args: MutablePurgeManyArgs) -> Doc:
     )
     for entry in entries:
         ctx.db.delete(entry["_id"])
-    return {"deleted": len(entries), "namespace": args.namespace, "keys": [e["key"] for e in entries]}
+    return {
+        "deleted": len(entries),
+        "namespace": args.namespace,
+        "keys": [e["key"] for e in entries],
+    }
 
 
 @handler(MutableGetArgs)
@@ -264,7 +287,11 @@ def purge_all(ctx: MutationCtx, args: MutablePurgeAllArgs) -> Doc:
     """Delete every entry (the tenant's only, when given). The embedded backend is always a local/dev deployment,
     so upstream's production guard never refuses here."""
     if args.tenant_id:
-        entries = ctx.db.query(TABLE).with_index("by_tenantId", lambda q: q.eq("tenantId", args.tenant_id)).collect()
+        entries = (
+            ctx.db.query(TABLE)
+            .with_index("by_tenantId", lambda q: q.eq("tenantId", args.tenant_id))
+            .collect()
+        )
     else:
         entries = ctx.db.query(TABLE).collect()
     for entry in entries:
