@@ -307,6 +307,17 @@ def test_usage_error_without_arguments() -> None:
     assert "usage:" in proc.stderr
 
 
+def test_committed_manifest_matches_committed_schema_files() -> None:
+    """`schema/manifest.json` must describe the files next to it (all written by one export)."""
+    schema = ROOT / "schema"
+    manifest = json.loads((schema / "manifest.json").read_text("utf-8"))
+    on_disk = {k: v for k, v in read_tree(schema).items() if k != "manifest.json"}
+    assert sorted(manifest["files"]) == sorted(on_disk)
+    for rel, data in on_disk.items():
+        assert manifest["files"][rel] == hashlib.sha256(data).hexdigest(), rel
+    assert manifest["source"]["tag"] is not None
+
+
 @pytest.mark.upstream
 def test_upstream_v0_28_0_matches_committed_schema(tmp_path: Path) -> None:
     upstream = os.environ.get("CORTEX_UPSTREAM")
