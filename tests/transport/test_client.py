@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from cortex import (
+    APITimeoutError,
     AuthenticationError,
     ConfigurationError,
     Cortex,
@@ -284,3 +285,28 @@ def test_namespaces_are_attributes(wire: WireServer) -> None:
             assert getattr(cortex, name) is namespace
         with pytest.raises(AttributeError, match="not a namespace"):
             _ = cortex.no_such_namespace
+
+
+async def test_namespace_calls_go_over_http_with_auth_and_view_options(wire: WireServer) -> None:
+    config = CortexConfig(convex_url=wire.url, auth={"tenant_id": "t-1"}, max_retries=0)
+    async with Cortex(config) as cortex:
+        if "memory_spaces" not in cortex.namespaces:
+            pytest.skip("this build has no memory_spaces namespace")
+        wire.script(Reply.success(None))
+        assert await cortex.memory_spaces.get("space-1") is None
+        seen = wire.requests[0]
+        assert (seen.kind, seen.path) == ("query", "memorySpaces:get")
+        assert seen.payload["args"] == {"memorySpaceId": "space-1", "tenantId": "t-1"}
+        wire.script(Reply.slow(1.5, None))
+        fast = cortex.with_options(timeout=0.2)
+        with pytest.raises(APITimeoutError):
+            await fast.memory_spaces.get("space-1")
+
+
+def test_sync_namespace_calls_go_over_http(wire: WireServer) -> None:
+    with SyncCortex(convex_url=wire.url) as cortex:
+        if "memory_spaces" not in cortex.namespaces:
+            pytest.skip("this build has no memory_spaces namespace")
+        wire.script(Reply.success(None))
+        assert cortex.memory_spaces.get("space-2") is None
+        assert wire.requests[0].payload["args"] == {"memorySpaceId": "space-2"}
