@@ -80,3 +80,8 @@ def handlers() -> dict[str, Handler]:
             importlib.import_module(f"{package.__name__}.{mod.name}")
         _loaded = True
     return _HANDLERS
+
+
+def path_of(args_model: type) -> str:
+    """The Convex function path whose generated args model is ``args_model`` (for tools and tests)."""
+    return _spec_for(args_model).path

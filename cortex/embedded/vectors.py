@@ -274,10 +274,15 @@ class VectorIndexes:
                 if not bucket:
                     del p.inverted[pos][fk]
 
+    def _top_seq(self) -> int:
+        """The highest log sequence number ever handed out (survives compaction)."""
+        row = self.store.conn.execute("SELECT seq FROM sqlite_sequence WHERE name='vec_log'").fetchone()
+        return int(row[0]) if row else 0
+
     def _rebuild(self, ix: str) -> None:
         state = self.states[ix] = _State(self.defs[ix])
         conn = self.store.conn
-        state.applied = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM vec_log").fetchone()[0]
+        state.applied = self._top_seq()
         cur = conn.execute(
             "SELECT label, part, dims, filt, v FROM vec WHERE ix=? ORDER BY label", (ix,)
         )
@@ -468,7 +473,7 @@ class VectorIndexes:
         if data["store_id"] != self.store.store_id():
             return False
         compacted = conn.execute("SELECT value FROM meta WHERE key=?", ("veclog:" + ix,)).fetchone()
-        top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM vec_log").fetchone()[0]
+        top = self._top_seq()
         if (compacted is not None and int(compacted[0]) > data["seq"]) or data["seq"] > top:
             return False
         assert self.directory is not None
