@@ -29,6 +29,11 @@ TABLES = (
 
 # Document ids of convex-test (the harness): decimal digits followed by the table name.
 HARNESS_ID = re.compile(r"^\d{8,}(?:" + "|".join(TABLES) + r")$")
+# Document ids of the embedded backend (cortex.embedded.ids): 26 lowercase base32 characters.
+EMBEDDED_ID = re.compile(r"^[a-z2-7]{26}$")
+ID_INSIDE_TEXT = re.compile(
+    r"(?<![\w-])(?:\d{8,}(?:" + "|".join(TABLES) + r")|[a-z2-7]{26})(?![\w-])"
+)
 # Generated string ids of upstream: `<prefix>-<Date.now()>[-<n>][-s|-r]-<base36 random>`.
 GENERATED_ID = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)-(\d{13})((?:-[0-9a-z]+)+)\b")
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
@@ -58,7 +63,7 @@ class Normaliser:
     ) -> None:
         self.t_start = t_start
         self.t_end = t_end
-        self.id_patterns = [HARNESS_ID, *id_patterns]
+        self.id_patterns = [HARNESS_ID, EMBEDDED_ID, *id_patterns]
         self.known_ids: set[str] = set()
         self.placeholders: dict[str, str] = {}
         self.counters: dict[str, int] = {}
@@ -109,13 +114,7 @@ class Normaliser:
         for raw in sorted(self.known_ids, key=len, reverse=True):
             if raw in out:
                 out = out.replace(raw, self._placeholder("id", raw))
-        for p in self.id_patterns:
-            if p is HARNESS_ID:
-                out = re.sub(
-                    r"\d{8,}(?:" + "|".join(TABLES) + r")\b",
-                    lambda m: self._placeholder("id", m.group(0)),
-                    out,
-                )
+        out = ID_INSIDE_TEXT.sub(lambda m: self._placeholder("id", m.group(0)), out)
 
         def gen(m: re.Match[str]) -> str:
             if not self.is_run_time(float(m.group(2)), slack_days=1):

@@ -20,6 +20,7 @@ from .normalise import Normaliser
 from .scenario import Scenario, UnresolvedVariable, extract, load_all, substitute
 
 UNKNOWN_FUNCTION = "Could not find public function"
+WRITE_GAP_S = 0.003
 
 
 def call(client: httpx.Client, base_url: str, kind: str, path: str, args: Any) -> dict[str, Any]:
@@ -82,6 +83,9 @@ def play(
                 )
                 continue
             raw = call(http, base_url, step.kind, step.path, args)
+            if step.kind != "query":
+                # Distinct Date.now() per write: upstream sorts by timestamps and keeps ties in index order.
+                time.sleep(WRITE_GAP_S)
             raws.append((step.path, raw))
             for var, dotted in step.save.items():
                 if raw.get("status") == "success":
