@@ -5,7 +5,6 @@ import path from "node:path";
 import ts from "typescript";
 import { CallGraph, directSites, inLoop, unwrap } from "./calls.mjs";
 import { Mapper, Unmapped } from "./mapping.mjs";
-import { isSdkFile } from "./program.mjs";
 import { includesUndefined } from "./types.mjs";
 
 function hasModifier(node, flag) {
@@ -224,23 +223,22 @@ export class ApiWalker {
     const site = sites[0];
     const cls = this.touchesGraph(m) ? "thin+graph" : "thin";
     const call = { function: site.function, kind: site.kind };
-    const mapper = new Mapper(this.checker, m, this.helpers, (d) => this.graph.reachable(d).size === 0, this.graph);
     const used = new Set();
-    mapper.helpers = used;
+    const mapper = new Mapper(this.checker, m, used, (d) => this.graph.reachable(d).size === 0, this.graph);
+    // Any failure while reading a shape we do not know is reported as unmapped, never fatal.
+    const reason = (e) => (e instanceof Unmapped ? e.message : `unexpected shape (${e?.message ?? e})`);
     let unmapped = null;
     try {
       call.args = mapper.args(site.args);
     } catch (e) {
-      if (!(e instanceof Unmapped)) throw e;
-      unmapped = `args: ${e.message}`;
+      unmapped = `args: ${reason(e)}`;
     }
     if (!unmapped) {
       try {
         const result = this.resultMapping(m, site, mapper);
         if (result !== undefined) call.result = result;
       } catch (e) {
-        if (!(e instanceof Unmapped)) throw e;
-        unmapped = `result: ${e.message}`;
+        unmapped = `result: ${reason(e)}`;
       }
     }
     if (!unmapped) for (const h of used) this.helpers.add(h);
@@ -342,4 +340,3 @@ export class ApiWalker {
   }
 }
 
-export { isSdkFile };

@@ -34,6 +34,7 @@ export class Mapper {
    * @param method the method declaration being mapped
    * @param helpers Set collecting helper names used
    * @param isLocalHelper (decl) => true when a called SDK function makes no Convex call
+   * @param callGraph resolves a call expression to the SDK declaration it invokes
    */
   constructor(checker, method, helpers, isLocalHelper, callGraph) {
     this.checker = checker;
@@ -121,13 +122,11 @@ export class Mapper {
     if (props.length === 0) throw new Unmapped(`spread of an open object: ${short(node)}`);
     if (this.checker.getIndexInfosOfType(type).length > 0) throw new Unmapped(`spread of a record: ${short(node)}`);
     const out = {};
-    const key = "param" in base ? "path" : "item";
     for (const p of props) {
       if (p.flags & ts.SymbolFlags.Method) continue;
       const name = p.getName();
       out[name] = "param" in base ? { param: base.param, path: [...base.path, name] } : { item: [...base.item, name] };
     }
-    void key;
     return out;
   }
 

@@ -395,8 +395,7 @@ export class TypeRegistry {
     if (sym && decl && sym.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class)) {
       if (!this.isOurs(decl)) return unknownTs(checker.typeToString(type));
       const args = type.objectFlags & ts.ObjectFlags.Reference ? checker.getTypeArguments(type) : [];
-      const own = args.filter((a) => !(a.flags & ts.TypeFlags.TypeParameter) || true);
-      const { name, key } = this.withArgs(sym, own);
+      const { name, key } = this.withArgs(sym, args);
       return this.ref(name, key, sym, () => this.object(type, ctx));
     }
     return this.object(type, ctx);
@@ -467,7 +466,6 @@ export class TypeRegistry {
   // ---- error types: fall back to the written type node ---------------------------------
 
   convertNode(node, ctx) {
-    const checker = this.checker;
     const text = node.getText();
     if (ts.isParenthesizedTypeNode(node)) return this.convertNode(node.type, ctx);
     if (ts.isUnionTypeNode(node)) {
@@ -498,7 +496,6 @@ export class TypeRegistry {
       if (PROMISES.has(last)) return args[0] ? this.fromNode(args[0], ctx) : { type: "null" };
       if (last === "Array" && args[0]) return { type: "array", items: this.fromNode(args[0], {}) };
     }
-    void checker;
     return unknownTs(text);
   }
 
