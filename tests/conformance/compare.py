@@ -3,11 +3,11 @@
 ``differences.json`` lists, per function, what may differ and why::
 
     {"path": "memories:search", "ignore": ["value.*._score"], "unordered": ["value"],
-     "scenario": "memories_queries", "step": 3, "when_message": "regex", "applies_to": ["embedded"],
+     "scenario": "memories_queries", "steps": [3, 4], "when_message": "regex", "applies_to": ["embedded"],
      "reason": "..."}
 
 ``ignore`` selectors (dotted, ``*`` = any key or index) are removed from both sides; ``unordered`` selectors name
-lists compared as multisets. ``scenario``/``step``/``when_message`` (a regex the golden's error message must match)
+lists compared as multisets. ``scenario``/``steps``/``when_message`` (a regex the golden's error message must match)
 narrow an entry; ``applies_to`` is ``embedded`` (default) and/or ``upstream`` (live re-check of the goldens).
 """
 
@@ -33,7 +33,7 @@ class Difference:
     ignore: tuple[str, ...] = ()
     unordered: tuple[str, ...] = ()
     scenario: str | None = None
-    step: int | None = None
+    steps: tuple[int, ...] = ()
     when_message: str | None = None
     applies_to: tuple[str, ...] = ("embedded",)
 
@@ -42,7 +42,7 @@ class Difference:
             return False
         if self.scenario is not None and self.scenario != scenario:
             return False
-        if self.step is not None and self.step != step:
+        if self.steps and step not in self.steps:
             return False
         return self.when_message is None or bool(
             re.search(self.when_message, str(golden.get("message", "")))
@@ -62,7 +62,7 @@ def load_differences(path: Path = DIFFERENCES_FILE) -> list[Difference]:
                 ignore=tuple(d.get("ignore", ())),
                 unordered=tuple(d.get("unordered", ())),
                 scenario=d.get("scenario"),
-                step=d.get("step"),
+                steps=tuple(d.get("steps", ())),
                 when_message=d.get("when_message"),
                 applies_to=tuple(d.get("applies_to", ("embedded",))),
             )

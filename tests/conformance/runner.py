@@ -21,11 +21,17 @@ from .scenario import Scenario, UnresolvedVariable, extract, load_all, substitut
 
 UNKNOWN_FUNCTION = "Could not find public function"
 WRITE_GAP_S = 0.003
+CALL_TIMEOUT_S = 30.0
 
 
 def call(client: httpx.Client, base_url: str, kind: str, path: str, args: Any) -> dict[str, Any]:
     """One call over Convex's HTTP API; returns ``{"status": ..., ...}`` raw (not normalised)."""
-    r = client.post(f"{base_url}/api/{kind}", json={"path": path, "args": args, "format": "json"})
+    try:
+        r = client.post(
+            f"{base_url}/api/{kind}", json={"path": path, "args": args, "format": "json"}
+        )
+    except httpx.TimeoutException:
+        return {"status": "http_error", "http": None, "code": "Timeout"}
     try:
         body = r.json()
     except ValueError:
@@ -67,7 +73,7 @@ def play(
 ) -> list[dict[str, Any]]:
     """Run every step; returns one normalised outcome per step (``{"path", "status", ...}``)."""
     own = client is None
-    http = client or httpx.Client(timeout=60.0)
+    http = client or httpx.Client(timeout=CALL_TIMEOUT_S)
     try:
         if reset_url:
             http.post(reset_url).raise_for_status()
