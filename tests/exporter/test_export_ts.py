@@ -326,6 +326,9 @@ def test_classes(api: dict[str, Any]) -> None:
     assert "labelCount" in unmapped["unmapped"]
     assert "result" not in unmapped["call"]
     assert method(api, "notebooks", "get")["class"] == "thin"
+    raising = method(api, "notebooks", "require")
+    assert raising["unmapped"] == "result: raises an error depending on the call's value"
+    assert raising["call"]["args"] == {"notebookId": {"param": "notebookId", "path": []}}
 
 
 def test_calls_exist_and_helpers_in_manifest(out: Path, api: dict[str, Any]) -> None:

@@ -323,6 +323,15 @@ export class ApiWalker {
       ts.forEachChild(n, visit);
     };
     visit(m.body);
+    const throwsAfter = [];
+    const findThrows = (n) => {
+      if (n !== m.body && ts.isFunctionLike(n)) return;
+      if (ts.isCatchClause(n)) return;
+      if (ts.isThrowStatement(n) && n.pos > site.node.end) throwsAfter.push(n);
+      ts.forEachChild(n, findThrows);
+    };
+    findThrows(m.body);
+    if (throwsAfter.length) throw new Unmapped("raises an error depending on the call's value");
     const values = returns.filter((r) => r.expression);
     if (values.length === 0) return { const: null };
     if (!carrier) throw new Unmapped("the call's value is not kept");
