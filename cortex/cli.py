@@ -61,6 +61,10 @@ def serve(
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="Accept calls without a key (loopback hosts only).")
     ] = False,
+    allow_purge: Annotated[
+        bool,
+        typer.Option("--allow-purge", help="Enable the whole-table purgeAll functions (dev/test)."),
+    ] = False,
 ) -> None:
     """Serve the embedded backend over Convex's HTTP API (POST /api/query|mutation|action)."""
     import uvicorn
@@ -84,7 +88,7 @@ def serve(
                 typer.echo(f"admin key (stored in {key_file(path)}): {key}")
             else:
                 typer.echo(f"admin key: stored in {key_file(path)}")
-    engine = Engine(path)
+    engine = Engine(path, allow_purge=allow_purge)
     typer.echo(
         f"cortex embedded backend on http://{host}:{port} (db {path}, auth {'off' if key is None else 'on'})"
     )

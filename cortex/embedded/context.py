@@ -7,15 +7,28 @@ from collections.abc import Callable
 from typing import Any
 
 from cortex.embedded.database import DatabaseReader, DatabaseWriter
+from cortex.embedded.errors import FunctionError
 from cortex.embedded.vectors import VectorFilter, VectorIndexes
 
 
 class QueryCtx:
     """``ctx.db`` reads documents; ``ctx.vector_search`` runs a vector index search."""
 
-    def __init__(self, db: DatabaseReader, vectors: VectorIndexes) -> None:
+    def __init__(
+        self, db: DatabaseReader, vectors: VectorIndexes, *, allow_purge: bool = False
+    ) -> None:
         self.db = db
         self._vectors = vectors
+        self.allow_purge = allow_purge
+
+    def require_purge_allowed(self, what: str = "purgeAll") -> None:
+        """Refuse a whole-table purge unless the engine was opened with ``allow_purge=True``
+        (``cortex serve --allow-purge``, ``EmbeddedTransport(..., allow_purge=True)``)."""
+        if not self.allow_purge:
+            raise FunctionError(
+                f"PURGE_DISABLED_IN_PRODUCTION: {what} is disabled on this backend; "
+                "enable it with `cortex serve --allow-purge` or allow_purge=True"
+            )
 
     def vector_search(
         self,
@@ -45,6 +58,8 @@ class MutationCtx(QueryCtx):
 
     db: DatabaseWriter
 
-    def __init__(self, db: DatabaseWriter, vectors: VectorIndexes) -> None:
-        super().__init__(db, vectors)
+    def __init__(
+        self, db: DatabaseWriter, vectors: VectorIndexes, *, allow_purge: bool = False
+    ) -> None:
+        super().__init__(db, vectors, allow_purge=allow_purge)
         self.db = db

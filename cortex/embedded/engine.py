@@ -74,8 +74,14 @@ class Engine:
     """An open embedded store. Thread-safe: calls are serialised on one connection."""
 
     def __init__(
-        self, path: str | os.PathLike[str] | None = None, *, synchronous: str = "NORMAL"
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        synchronous: str = "NORMAL",
+        allow_purge: bool = False,
     ) -> None:
+        """``allow_purge`` enables the whole-table ``purgeAll`` functions (off by default)."""
+        self.allow_purge = allow_purge
         if path is None:
             path = default_path()
         self.path = str(path)
@@ -100,13 +106,27 @@ class Engine:
     def run_query(self, fn: Callable[[QueryCtx], T]) -> T:
         """Run ``fn(ctx)`` in one read transaction."""
         return self.store.run(
-            False, lambda: fn(QueryCtx(DatabaseReader(self.store, self.search), self.vectors))
+            False,
+            lambda: fn(
+                QueryCtx(
+                    DatabaseReader(self.store, self.search),
+                    self.vectors,
+                    allow_purge=self.allow_purge,
+                )
+            ),
         )
 
     def run_mutation(self, fn: Callable[[MutationCtx], T]) -> T:
         """Run ``fn(ctx)`` in one write transaction (rolled back if it raises)."""
         result = self.store.run(
-            True, lambda: fn(MutationCtx(DatabaseWriter(self.store, self.search), self.vectors))
+            True,
+            lambda: fn(
+                MutationCtx(
+                    DatabaseWriter(self.store, self.search),
+                    self.vectors,
+                    allow_purge=self.allow_purge,
+                )
+            ),
         )
         self._after_write()
         return result
@@ -163,7 +183,14 @@ class Engine:
             result = self.store.run(
                 True,
                 lambda: _json_ready(
-                    fn(MutationCtx(DatabaseWriter(self.store, self.search), self.vectors), parsed)
+                    fn(
+                        MutationCtx(
+                            DatabaseWriter(self.store, self.search),
+                            self.vectors,
+                            allow_purge=self.allow_purge,
+                        ),
+                        parsed,
+                    )
                 ),
             )
             self._after_write()
@@ -171,7 +198,14 @@ class Engine:
         return self.store.run(
             False,
             lambda: _json_ready(
-                fn(QueryCtx(DatabaseReader(self.store, self.search), self.vectors), parsed)
+                fn(
+                    QueryCtx(
+                        DatabaseReader(self.store, self.search),
+                        self.vectors,
+                        allow_purge=self.allow_purge,
+                    ),
+                    parsed,
+                )
             ),
         )
 

@@ -46,9 +46,13 @@ class SyncEmbeddedTransport:
     """Blocking calls on an embedded store at ``path`` (default: ``engine.default_path()``; ``":memory:"``)."""
 
     def __init__(
-        self, path: str | os.PathLike[str] | None = None, *, engine: Engine | None = None
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        engine: Engine | None = None,
+        allow_purge: bool = False,
     ) -> None:
-        self.engine = engine if engine is not None else Engine(path)
+        self.engine = engine if engine is not None else Engine(path, allow_purge=allow_purge)
         self._owns_engine = engine is None
 
     def call(
@@ -77,10 +81,14 @@ class AsyncEmbeddedTransport:
     """Async calls on an embedded store, executed on a dedicated worker thread."""
 
     def __init__(
-        self, path: str | os.PathLike[str] | None = None, *, engine: Engine | None = None
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        engine: Engine | None = None,
+        allow_purge: bool = False,
     ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cortex-embedded")
-        self.engine = engine if engine is not None else Engine(path)
+        self.engine = engine if engine is not None else Engine(path, allow_purge=allow_purge)
         self._owns_engine = engine is None
 
     async def call(
