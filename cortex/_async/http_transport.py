@@ -28,6 +28,9 @@ from cortex.errors import UnexpectedResponseError, ValidationError
 
 logger = logging.getLogger("cortex")
 
+POOL_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=64, keepalive_expiry=30.0)
+"""Connection pool of a transport-owned client: enough kept-alive connections for bursts of concurrent calls."""
+
 _KINDS: tuple[FunctionKind, ...] = ("query", "mutation", "action")
 
 
@@ -63,7 +66,7 @@ class AsyncConvexTransport:
         self._policy = retry_policy or RetryPolicy()
         self._max_args_bytes = max_args_bytes
         self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(timeout=self._timeout)
+        self._client = http_client or httpx.AsyncClient(timeout=self._timeout, limits=POOL_LIMITS)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self._url!r}, auth={self._auth_kind})"
