@@ -6,7 +6,9 @@ next server while the current scenario runs, which hides most of the start-up ti
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -37,13 +39,27 @@ def unavailable_reason() -> str | None:
             return "cortex.embedded is not available yet"
     except ImportError as exc:
         return f"cortex.embedded cannot be imported: {exc}"
-    exe = cortex_executable()
-    if exe is None:
+    if cortex_executable() is None:
         return "the `cortex` command is not installed"
-    probe = subprocess.run([exe, "serve", "--help"], capture_output=True, text=True, timeout=60)
-    if probe.returncode != 0 or "--no-auth" not in probe.stdout:
+    if not serve_supports("--no-auth"):
         return "`cortex serve --no-auth` is not available yet"
     return None
+
+
+@functools.cache
+def serve_supports(option: str) -> bool:
+    """True when ``cortex serve --help`` lists ``option``."""
+    exe = cortex_executable()
+    if exe is None:
+        return False
+    probe = subprocess.run(
+        [exe, "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    return probe.returncode == 0 and option in probe.stdout
 
 
 @dataclass
@@ -82,8 +98,12 @@ def start_server() -> Server:
         raise RuntimeError("the `cortex` command is not installed")
     db_dir = Path(tempfile.mkdtemp(prefix="cortex-conformance-"))
     port = free_port()
+    cmd = [exe, "serve", "--db", str(db_dir / "cortex.db"), "--port", str(port), "--no-auth"]
+    if serve_supports("--allow-purge"):
+        # The goldens record upstream on a local deployment, where purgeAll is allowed.
+        cmd.append("--allow-purge")
     proc = subprocess.Popen(
-        [exe, "serve", "--db", str(db_dir / "cortex.db"), "--port", str(port), "--no-auth"],
+        cmd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

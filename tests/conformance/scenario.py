@@ -1,7 +1,8 @@
 """Scenario files: scripted sequences of Convex function calls (``scenarios/<module>_<name>.json``).
 
 A scenario is ``{"description": str, "steps": [step, ...]}``; a step is
-``{"kind": "query"|"mutation"|"action", "path": "mod:fn", "args": {...}, "save": {"var": "value.a.0.b"}, "note": str}``.
+``{"kind": "query"|"mutation"|"action", "path": "mod:fn", "args": {...}, "save": {"var": "value.a.0.b"}, "note": str}``
+(``"wrong_kind": true`` marks a step that deliberately calls a function through the wrong endpoint).
 ``"${var}"`` as a whole string is replaced by the saved value (any type); inside a longer string it is interpolated.
 """
 
@@ -30,6 +31,7 @@ class Step:
     args: dict[str, Any]
     save: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    wrong_kind: bool = False
 
 
 @dataclass
@@ -52,6 +54,7 @@ def load(path: Path) -> Scenario:
             args=s.get("args", {}),
             save=s.get("save", {}),
             note=s.get("note", ""),
+            wrong_kind=s.get("wrong_kind", False),
         )
         for s in data["steps"]
     ]
