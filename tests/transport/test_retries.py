@@ -72,11 +72,11 @@ async def test_writes_are_not_retried_once_sent(
 
 async def test_mutation_not_retried_after_read_timeout(drive: Any, wire: WireServer) -> None:
     client = await drive(max_retries=3, timeout=0.3)
-    wire.script(Reply.slow(1.5, "late"), Reply.success("must not be reached"))
+    wire.script(Reply.slow(4.0, "late"), Reply.success("must not be reached"))
     started = time.monotonic()
     with pytest.raises(APITimeoutError) as info:
         await client.call("mutation", "m:f", {})
-    assert time.monotonic() - started < 1.2
+    assert time.monotonic() - started < 3.0  # gave up at the read timeout, not when the answer came
     assert info.value.code == "TIMEOUT" and info.value.sent is True
     assert wire.count() == 1
 
@@ -90,11 +90,11 @@ async def test_query_retried_after_read_timeout(drive: Any, wire: WireServer) ->
 
 async def test_slow_response_times_out_quickly_per_call(drive: Any, wire: WireServer) -> None:
     client = await drive(max_retries=0)
-    wire.script(Reply.slow(2.0, "late"))
+    wire.script(Reply.slow(5.0, "late"))
     started = time.monotonic()
     with pytest.raises(APITimeoutError):
         await client.call("query", "m:f", {}, CallOptions(timeout=0.2))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 4.0  # the per-call timeout, not the 60 s default
 
 
 async def test_retry_after_is_honoured(drive: Any, wire: WireServer) -> None:
@@ -103,7 +103,7 @@ async def test_retry_after_is_honoured(drive: Any, wire: WireServer) -> None:
     started = time.monotonic()
     assert await client.call("query", "m:f", {}) == "ok"
     elapsed = time.monotonic() - started
-    assert 0.95 <= elapsed < 3.0
+    assert 0.95 <= elapsed < 5.0
     assert wire.count() == 2
 
 
@@ -114,7 +114,7 @@ async def test_retry_after_http_date_is_capped(drive: Any, wire: WireServer) -> 
     wire.script(Reply.failure(503, "Overloaded", retry_after=far), Reply.success("ok"))
     started = time.monotonic()
     assert await client.call("query", "m:f", {}) == "ok"
-    assert 0.25 <= time.monotonic() - started < 2.0
+    assert 0.25 <= time.monotonic() - started < 5.0  # capped at 0.3 s instead of ~70 years
 
 
 async def test_per_call_max_retries_override(drive: Any, wire: WireServer) -> None:
