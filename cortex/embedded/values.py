@@ -138,22 +138,12 @@ def _from_storage(value: Any) -> Any:
     return value
 
 
-def _needs_tagging(value: Any) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, (bytes, bytearray, memoryview)) or value is UNDEFINED:
-        return True
-    if isinstance(value, dict):
-        return any(_needs_tagging(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_needs_tagging(v) for v in value)
-    return False
-
-
 def dumps(doc: dict[str, Any]) -> str:
     """Serialise a document for storage."""
-    plain = _to_storage(doc) if _needs_tagging(doc) else doc
-    return json.dumps(plain, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (ValueError, TypeError):  # bytes, non-finite floats or UNDEFINED: tag them
+        return json.dumps(_to_storage(doc), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def loads(text: str) -> dict[str, Any]:

@@ -82,7 +82,7 @@ class VectorFilter:
 def _vector(value: Any) -> np.ndarray | None:
     if not isinstance(value, list) or not value:
         return None
-    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
+    if not set(map(type, value)) <= {int, float}:
         return None
     return np.asarray(value, dtype=np.float32)
 

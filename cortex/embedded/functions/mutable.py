@@ -284,8 +284,9 @@ def count(ctx: QueryCtx, args: MutableCountArgs) -> int:
 
 @handler(MutablePurgeAllArgs)
 def purge_all(ctx: MutationCtx, args: MutablePurgeAllArgs) -> Doc:
-    """Delete every entry (the tenant's only, when given). The embedded backend is always a local/dev deployment,
-    so upstream's production guard never refuses here."""
+    """Delete every entry (the tenant's only, when given); refused unless the backend allows purges
+    (upstream refuses outside test/dev deployments)."""
+    ctx.require_purge_allowed()
     if args.tenant_id:
         entries = (
             ctx.db.query(TABLE)
