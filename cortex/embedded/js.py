@@ -1,4 +1,5 @@
-"""JavaScript semantics that ported Convex handlers need: truthiness, ``||``, ``+``/``-``, ``localeCompare``.
+"""JavaScript semantics that ported Convex handlers need: truthiness, ``||``, ``+``/``-``, ``localeCompare``,
+``JSON.stringify`` and ``Date.prototype.toISOString``.
 
 Upstream handlers are TypeScript; porting ``(existing.value || 0) + (args.operand || 1)`` literally to Python
 would change behaviour for ``[]``/``{}`` (truthy in JS) or strings (``+`` concatenates). Use these instead.
@@ -6,7 +7,10 @@ would change behaviour for ``[]``/``{}`` (truthy in JS) or strings (``+`` concat
 
 from __future__ import annotations
 
+import json
 import math
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 from cortex.embedded.values import UNDEFINED
@@ -98,3 +102,84 @@ def _int_if_whole(a: Any, b: Any, result: float) -> Any:
 def locale_compare_key(text: str) -> tuple[str, str]:
     """A sort key approximating ``a.localeCompare(b)``: case-insensitive first, lowercase before uppercase."""
     return (text.casefold(), text.swapcase())
+
+
+def number_to_string(value: float) -> str:
+    """JavaScript ``String(n)`` for a finite or non-finite number (``2.0`` → ``"2"``, ``1e-7`` → ``"1e-7"``)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if float(value).is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    text = repr(float(value))
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    exp = int(exponent)
+    if -7 < exp < 21:
+        return format(Decimal(text), "f")
+    return f"{mantissa}e{'+' if exp > 0 else '-'}{abs(exp)}"
+
+
+def _stringify_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def stringify(value: Any, indent: int = 0) -> str:
+    """``JSON.stringify(value, null, indent)``: members keep their order, ``UNDEFINED`` members are dropped
+    (``null`` inside arrays), numbers are written the JavaScript way."""
+    return _stringify(value, indent, "") if value is not UNDEFINED else "undefined"
+
+
+def _stringify(value: Any, indent: int, pad: str) -> str:
+    if value is None or value is UNDEFINED:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        f = float(value)
+        return number_to_string(f) if math.isfinite(f) else "null"
+    if isinstance(value, str):
+        return _stringify_string(value)
+    inner = pad + " " * indent
+    sep = ",\n" + inner if indent else ","
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        items = [_stringify(v, indent, inner) for v in value]
+        if indent:
+            return "[\n" + inner + sep.join(items) + "\n" + pad + "]"
+        return "[" + sep.join(items) + "]"
+    if isinstance(value, dict):
+        colon = ": " if indent else ":"
+        members = [
+            _stringify_string(str(k)) + colon + _stringify(v, indent, inner)
+            for k, v in value.items()
+            if v is not UNDEFINED
+        ]
+        if not members:
+            return "{}"
+        if indent:
+            return "{\n" + inner + sep.join(members) + "\n" + pad + "}"
+        return "{" + sep.join(members) + "}"
+    return "{}"
+
+
+def sorted_value(value: Any) -> Any:
+    """A copy of a stored value with object members in Convex's order (sorted by field name, recursively), as a
+    document read from a Convex database has them."""
+    if isinstance(value, dict):
+        return {k: sorted_value(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sorted_value(v) for v in value]
+    return value
+
+
+def iso_string(ms: float) -> str:
+    """``new Date(ms).toISOString()``: ``YYYY-MM-DDTHH:MM:SS.sssZ`` in UTC."""
+    whole = math.floor(ms)
+    moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=whole)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{whole % 1000:03d}Z"
