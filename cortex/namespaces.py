@@ -19,6 +19,7 @@ __all__ = [
     "build_sync",
     "generated_bases",
     "register",
+    "unimplemented",
 ]
 
 ASYNC_NAMESPACES: dict[str, type] = dict(_ASYNC_BASES)
@@ -40,6 +41,20 @@ def register(name: str, async_cls: type, sync_cls: type) -> None:
         raise TypeError(f"{sync_cls.__name__} must subclass {_SYNC_BASES[name].__name__}")
     ASYNC_NAMESPACES[name] = async_cls
     SYNC_NAMESPACES[name] = sync_cls
+
+
+def unimplemented(*, sync: bool = False) -> list[str]:
+    """``ns.method`` of every generated method that still raises ``NotImplementedError`` (orchestration,
+    local or unmapped) and is not overridden by the registered hand-written class."""
+    bases, served = (_SYNC_BASES, SYNC_NAMESPACES) if sync else (_ASYNC_BASES, ASYNC_NAMESPACES)
+    out = []
+    for name, base in sorted(bases.items()):
+        cls = served[name]
+        pending: frozenset[str] = getattr(base, "__cortex_not_implemented__", frozenset())
+        for method in sorted(pending):
+            if getattr(cls, method) is getattr(base, method):
+                out.append(f"{name}.{method}")
+    return out
 
 
 def build_async(ctx: AsyncContext) -> dict[str, object]:

@@ -130,6 +130,7 @@ def generate_models(types_schema: dict[str, Any]) -> str:
         class_name=ROOT_NAME,
         field_extra_keys={NULLABLE_KEY, LOCAL_KEY},
         formatters=[],
+        disable_future_imports=True,
     )
     assert isinstance(result, str)
     return result

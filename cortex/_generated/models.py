@@ -3,14 +3,20 @@
 # generated, do not edit.
 """Models of every type in ``types.schema.json`` (the SDK's public types)."""
 
-from __future__ import annotations
-
-from typing import Any, Dict, Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 from cortex._model_base import AnyCallable, AnyStream, CortexModel, EpochMs, Service, WireInt
+
+
+class A2ABroadcastParamsMetadata(CortexModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    __pydantic_extra__: dict[str, Any]
+    tags: list[str] | None = None
 
 
 class A2ABroadcastParams(CortexModel):
@@ -24,16 +30,6 @@ class A2ABroadcastParams(CortexModel):
     metadata: A2ABroadcastParamsMetadata | None = None
 
 
-class A2ABroadcastParamsMetadata(CortexModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    __annotations__ = {
-        "__pydantic_extra__": Dict[str, Any],
-    }
-    tags: list[str] | None = None
-
-
 class A2ABroadcastResult(CortexModel):
     message_id: str = Field(..., alias="messageId")
     sent_at: WireInt = Field(..., alias="sentAt")
@@ -42,16 +38,6 @@ class A2ABroadcastResult(CortexModel):
     receiver_memory_ids: list[str] = Field(..., alias="receiverMemoryIds")
     memories_created: float = Field(..., alias="memoriesCreated")
     conversation_ids: list[str] | None = Field(None, alias="conversationIds")
-
-
-class A2AConversation(CortexModel):
-    participants: tuple[str, str]
-    conversation_id: str | None = Field(None, alias="conversationId")
-    message_count: WireInt = Field(..., alias="messageCount")
-    messages: list[A2AConversationMessage]
-    period: A2AConversationPeriod
-    tags: list[str] | None = None
-    can_retrieve_full_history: bool = Field(..., alias="canRetrieveFullHistory")
 
 
 class A2AConversationFilters(CortexModel):
@@ -82,6 +68,16 @@ class A2AConversationPeriod(CortexModel):
     end: float
 
 
+class A2AConversation(CortexModel):
+    participants: tuple[str, str]
+    conversation_id: str | None = Field(None, alias="conversationId")
+    message_count: WireInt = Field(..., alias="messageCount")
+    messages: list[A2AConversationMessage]
+    period: A2AConversationPeriod
+    tags: list[str] | None = None
+    can_retrieve_full_history: bool = Field(..., alias="canRetrieveFullHistory")
+
+
 class A2AMessage(CortexModel):
     message_id: str = Field(..., alias="messageId")
     sent_at: WireInt = Field(..., alias="sentAt")
@@ -110,6 +106,15 @@ class A2AResponse(CortexModel):
     response_time: float = Field(..., alias="responseTime")
 
 
+class A2ASendParamsMetadata(CortexModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    __pydantic_extra__: dict[str, Any]
+    tags: list[str] | None = None
+    priority: Literal["low", "normal", "high", "urgent"] | None = None
+
+
 class A2ASendParams(CortexModel):
     from_: str = Field(..., alias="from")
     to: str
@@ -120,25 +125,6 @@ class A2ASendParams(CortexModel):
     track_conversation: bool | None = Field(None, alias="trackConversation")
     auto_embed: bool | None = Field(None, alias="autoEmbed")
     metadata: A2ASendParamsMetadata | None = None
-
-
-class A2ASendParamsMetadata(CortexModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    __annotations__ = {
-        "__pydantic_extra__": Dict[str, Any],
-    }
-    tags: list[str] | None = None
-    priority: Literal["low", "normal", "high", "urgent"] | None = None
-
-
-class ActivitySummary(CortexModel):
-    time_range: ActivitySummaryTimeRange = Field(..., alias="timeRange")
-    total_events: float = Field(..., alias="totalEvents")
-    action_counts: ActivitySummaryActionCounts = Field(..., alias="actionCounts")
-    unique_facts_modified: float = Field(..., alias="uniqueFactsModified")
-    active_participants: float = Field(..., alias="activeParticipants")
 
 
 class ActivitySummaryActionCounts(CortexModel):
@@ -154,9 +140,12 @@ class ActivitySummaryTimeRange(CortexModel):
     until: str
 
 
-class AddMessageInput(CortexModel):
-    conversation_id: str = Field(..., alias="conversationId")
-    message: AddMessageInputMessage
+class ActivitySummary(CortexModel):
+    time_range: ActivitySummaryTimeRange = Field(..., alias="timeRange")
+    total_events: float = Field(..., alias="totalEvents")
+    action_counts: ActivitySummaryActionCounts = Field(..., alias="actionCounts")
+    unique_facts_modified: float = Field(..., alias="uniqueFactsModified")
+    active_participants: float = Field(..., alias="activeParticipants")
 
 
 class AddMessageInputMessage(CortexModel):
@@ -165,6 +154,11 @@ class AddMessageInputMessage(CortexModel):
     content: str
     participant_id: str | None = Field(None, alias="participantId")
     metadata: dict[str, Any] | None = None
+
+
+class AddMessageInput(CortexModel):
+    conversation_id: str = Field(..., alias="conversationId")
+    message: AddMessageInputMessage
 
 
 class AddMessageOptions(CortexModel):
@@ -257,15 +251,6 @@ class AuthContext(CortexModel):
     metadata: dict[str, Any] | None = None
 
 
-class BeliefRevisionConfig(CortexModel):
-    slot_matching: BeliefRevisionConfigSlotMatching | None = Field(None, alias="slotMatching")
-    semantic_matching: BeliefRevisionConfigSemanticMatching | None = Field(
-        None, alias="semanticMatching"
-    )
-    llm_resolution: BeliefRevisionConfigLlmResolution | None = Field(None, alias="llmResolution")
-    history: BeliefRevisionConfigHistory | None = None
-
-
 class BeliefRevisionConfigHistory(CortexModel):
     enabled: bool | None = None
     retention_days: float | None = Field(None, alias="retentionDays")
@@ -288,6 +273,15 @@ class BeliefRevisionConfigSemanticMatching(CortexModel):
 class BeliefRevisionConfigSlotMatching(CortexModel):
     enabled: bool | None = None
     predicate_classes: dict[str, list[str]] | None = Field(None, alias="predicateClasses")
+
+
+class BeliefRevisionConfig(CortexModel):
+    slot_matching: BeliefRevisionConfigSlotMatching | None = Field(None, alias="slotMatching")
+    semantic_matching: BeliefRevisionConfigSemanticMatching | None = Field(
+        None, alias="semanticMatching"
+    )
+    llm_resolution: BeliefRevisionConfigLlmResolution | None = Field(None, alias="llmResolution")
+    history: BeliefRevisionConfigHistory | None = None
 
 
 class ChangeFilter(CortexModel):
@@ -314,6 +308,9 @@ class CircuitBreakerConfig(CortexModel):
     half_open_max: float | None = Field(None, alias="halfOpenMax")
 
 
+CircuitState = TypeAliasType("CircuitState", Literal["closed", "open", "half-open"])
+
+
 class CircuitBreakerMetrics(CortexModel):
     state: CircuitState
     failures: float
@@ -322,24 +319,9 @@ class CircuitBreakerMetrics(CortexModel):
     total_opens: float = Field(..., alias="totalOpens")
 
 
-CircuitState = TypeAliasType("CircuitState", Literal["closed", "open", "half-open"])
-
-
 ComplianceMode = TypeAliasType(
     "ComplianceMode", Literal["GDPR", "HIPAA", "SOC2", "FINRA", "Custom"]
 )
-
-
-class ComplianceReport(CortexModel):
-    organization_id: str | None = Field(None, alias="organizationId")
-    memory_space_id: str | None = Field(None, alias="memorySpaceId")
-    period: ComplianceReportPeriod
-    generated_at: WireInt = Field(..., alias="generatedAt")
-    conversations: ComplianceReportConversations
-    immutable: ComplianceReportImmutable
-    vector: ComplianceReportVector
-    data_retention: ComplianceReportDataRetention = Field(..., alias="dataRetention")
-    user_requests: ComplianceReportUserRequests = Field(..., alias="userRequests")
 
 
 class ComplianceReportConversations(CortexModel):
@@ -365,15 +347,15 @@ class ComplianceReportImmutable(CortexModel):
     )
 
 
+class ComplianceReportOptionsPeriod(CortexModel):
+    start: EpochMs
+    end: EpochMs
+
+
 class ComplianceReportOptions(CortexModel):
     organization_id: str | None = Field(None, alias="organizationId")
     memory_space_id: str | None = Field(None, alias="memorySpaceId")
     period: ComplianceReportOptionsPeriod
-
-
-class ComplianceReportOptionsPeriod(CortexModel):
-    start: EpochMs
-    end: EpochMs
 
 
 class ComplianceReportPeriod(CortexModel):
@@ -394,6 +376,18 @@ class ComplianceReportVector(CortexModel):
     compliance_status: Literal["COMPLIANT", "NON_COMPLIANT", "WARNING"] = Field(
         ..., alias="complianceStatus"
     )
+
+
+class ComplianceReport(CortexModel):
+    organization_id: str | None = Field(None, alias="organizationId")
+    memory_space_id: str | None = Field(None, alias="memorySpaceId")
+    period: ComplianceReportPeriod
+    generated_at: WireInt = Field(..., alias="generatedAt")
+    conversations: ComplianceReportConversations
+    immutable: ComplianceReportImmutable
+    vector: ComplianceReportVector
+    data_retention: ComplianceReportDataRetention = Field(..., alias="dataRetention")
+    user_requests: ComplianceReportUserRequests = Field(..., alias="userRequests")
 
 
 ComplianceTemplate = TypeAliasType("ComplianceTemplate", Literal["GDPR", "HIPAA", "SOC2", "FINRA"])
@@ -425,22 +419,26 @@ class ConflictCandidate(CortexModel):
     tags: list[str] | None = None
 
 
-class ConflictCheckResult(CortexModel):
-    has_conflicts: bool = Field(..., alias="hasConflicts")
-    slot_conflicts: list[FactRecord] = Field(..., alias="slotConflicts")
-    semantic_conflicts: list[ConflictCheckResultSemanticConflict] = Field(
-        ..., alias="semanticConflicts"
-    )
-    recommended_action: ConflictAction = Field(..., alias="recommendedAction")
-    reason: str
-
-
-class ConflictCheckResultSemanticConflict(CortexModel):
-    fact: FactRecord
-    score: float
-
-
 ContentType = TypeAliasType("ContentType", Literal["raw", "summarized"])
+
+
+class ContextConversationRef(CortexModel):
+    conversation_id: str = Field(..., alias="conversationId")
+    message_ids: list[str] | None = Field(None, alias="messageIds")
+
+
+class ContextGrantedAccessItem(CortexModel):
+    memory_space_id: str = Field(..., alias="memorySpaceId")
+    scope: str
+    granted_at: WireInt = Field(..., alias="grantedAt")
+
+
+class ContextVersion(CortexModel):
+    version: WireInt
+    status: str
+    data: dict[str, Any] | None = None
+    timestamp: WireInt
+    updated_by: str | None = Field(None, alias="updatedBy")
 
 
 class Context(CortexModel):
@@ -480,23 +478,24 @@ class ContextChain(CortexModel):
     total_nodes: float = Field(..., alias="totalNodes")
 
 
-class ContextConversationRef(CortexModel):
-    conversation_id: str = Field(..., alias="conversationId")
-    message_ids: list[str] | None = Field(None, alias="messageIds")
-
-
-class ContextGrantedAccessItem(CortexModel):
-    memory_space_id: str = Field(..., alias="memorySpaceId")
-    scope: str
-    granted_at: WireInt = Field(..., alias="grantedAt")
-
-
-class ContextVersion(CortexModel):
-    version: WireInt
-    status: str
-    data: dict[str, Any] | None = None
+class ContextWithConversationConversationMessage(CortexModel):
+    id: str
+    role: str
+    content: str
     timestamp: WireInt
-    updated_by: str | None = Field(None, alias="updatedBy")
+
+
+class ContextWithConversationConversation(CortexModel):
+    sys_id: str = Field(..., alias="_id")
+    conversation_id: str = Field(..., alias="conversationId")
+    messages: list[ContextWithConversationConversationMessage]
+
+
+class ContextWithConversationTriggerMessage(CortexModel):
+    id: str
+    role: str
+    content: str
+    timestamp: WireInt
 
 
 class ContextWithConversation(CortexModel):
@@ -513,26 +512,6 @@ class ContextWithConversation(CortexModel):
     descendants: list[Context]
     depth: WireInt
     total_nodes: float = Field(..., alias="totalNodes")
-
-
-class ContextWithConversationConversation(CortexModel):
-    sys_id: str = Field(..., alias="_id")
-    conversation_id: str = Field(..., alias="conversationId")
-    messages: list[ContextWithConversationConversationMessage]
-
-
-class ContextWithConversationConversationMessage(CortexModel):
-    id: str
-    role: str
-    content: str
-    timestamp: WireInt
-
-
-class ContextWithConversationTriggerMessage(CortexModel):
-    id: str
-    role: str
-    content: str
-    timestamp: WireInt
 
 
 class ContextsAPIDeleteManyFilters(CortexModel):
@@ -635,21 +614,6 @@ class ContextsAPIUpdateManyUpdates(CortexModel):
     data: dict[str, Any] | None = None
 
 
-class Conversation(CortexModel):
-    sys_id: str = Field(..., alias="_id")
-    conversation_id: str = Field(..., alias="conversationId")
-    memory_space_id: str = Field(..., alias="memorySpaceId")
-    tenant_id: str | None = Field(None, alias="tenantId")
-    participant_id: str | None = Field(None, alias="participantId")
-    type: ConversationType
-    participants: ConversationParticipants
-    messages: list[Message]
-    message_count: WireInt = Field(..., alias="messageCount")
-    metadata: dict[str, Any] | None = None
-    created_at: WireInt = Field(..., alias="createdAt")
-    updated_at: WireInt = Field(..., alias="updatedAt")
-
-
 class ConversationDeletionResult(CortexModel):
     deleted: bool
     conversation_id: str = Field(..., alias="conversationId")
@@ -670,13 +634,6 @@ class ConversationRef(CortexModel):
     message_ids: list[str] = Field(..., alias="messageIds")
 
 
-class ConversationSearchResult(CortexModel):
-    conversation: Conversation
-    matched_messages: list[Message] = Field(..., alias="matchedMessages")
-    highlights: list[str]
-    score: float
-
-
 ConversationType = TypeAliasType("ConversationType", Literal["user-agent", "agent-agent"])
 
 
@@ -691,21 +648,6 @@ class ConversationsAPIFindConversationParams(CortexModel):
     type: Literal["user-agent", "agent-agent"]
     user_id: str | None = Field(None, alias="userId")
     memory_space_ids: list[str] | None = Field(None, alias="memorySpaceIds")
-
-
-class ConversationsAPIGetHistoryResult(CortexModel):
-    messages: list[Message]
-    total: WireInt
-    has_more: bool = Field(..., alias="hasMore")
-    conversation_id: str = Field(..., alias="conversationId")
-
-
-class CortexConfig(CortexModel):
-    convex_url: str = Field(..., alias="convexUrl")
-    graph: GraphConfig | None = None
-    llm: LLMConfig | None = None
-    auth: AuthContext | None = None
-    resilience: ResilienceConfig | None = None
 
 
 class CountContextsFilter(CortexModel):
@@ -781,6 +723,11 @@ class CreateContextOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
 
 
+class CreateContextParamsConversationRef(CortexModel):
+    conversation_id: str = Field(..., alias="conversationId")
+    message_ids: list[str] | None = Field(None, alias="messageIds")
+
+
 class CreateContextParams(CortexModel):
     purpose: str
     memory_space_id: str = Field(..., alias="memorySpaceId")
@@ -794,9 +741,11 @@ class CreateContextParams(CortexModel):
     status: Literal["cancelled", "active", "completed", "blocked"] | None = None
 
 
-class CreateContextParamsConversationRef(CortexModel):
-    conversation_id: str = Field(..., alias="conversationId")
-    message_ids: list[str] | None = Field(None, alias="messageIds")
+class CreateConversationInputParticipants(CortexModel):
+    user_id: str | None = Field(None, alias="userId")
+    agent_id: str | None = Field(None, alias="agentId")
+    participant_id: str | None = Field(None, alias="participantId")
+    memory_space_ids: list[str] | None = Field(None, alias="memorySpaceIds")
 
 
 class CreateConversationInput(CortexModel):
@@ -809,24 +758,13 @@ class CreateConversationInput(CortexModel):
     metadata: dict[str, Any] | None = None
 
 
-class CreateConversationInputParticipants(CortexModel):
-    user_id: str | None = Field(None, alias="userId")
-    agent_id: str | None = Field(None, alias="agentId")
-    participant_id: str | None = Field(None, alias="participantId")
-    memory_space_ids: list[str] | None = Field(None, alias="memorySpaceIds")
-
-
 class CreateConversationOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
 
 
-class CreateSessionParams(CortexModel):
-    session_id: str | None = Field(None, alias="sessionId")
-    user_id: str = Field(..., alias="userId")
-    tenant_id: str | None = Field(None, alias="tenantId")
-    memory_space_id: str | None = Field(None, alias="memorySpaceId")
-    expires_at: WireInt | None = Field(None, alias="expiresAt")
-    metadata: SessionMetadata | None = None
+DeduplicationStrategy = TypeAliasType(
+    "DeduplicationStrategy", Literal["exact", "none", "structural", "semantic"]
+)
 
 
 class DeduplicationConfig(CortexModel):
@@ -835,11 +773,6 @@ class DeduplicationConfig(CortexModel):
     generate_embedding: AnyCallable | None = Field(
         None, alias="generateEmbedding", json_schema_extra={"x-cortex-local": True}
     )
-
-
-DeduplicationStrategy = TypeAliasType(
-    "DeduplicationStrategy", Literal["exact", "none", "structural", "semantic"]
-)
 
 
 class DeleteConversationOptions(CortexModel):
@@ -906,19 +839,19 @@ class DeleteMemorySpaceOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
 
 
+class DeleteMemorySpaceResultCascade(CortexModel):
+    conversations_deleted: float = Field(..., alias="conversationsDeleted")
+    memories_deleted: float = Field(..., alias="memoriesDeleted")
+    facts_deleted: float = Field(..., alias="factsDeleted")
+    total_bytes: float = Field(..., alias="totalBytes")
+
+
 class DeleteMemorySpaceResult(CortexModel):
     memory_space_id: str = Field(..., alias="memorySpaceId")
     deleted: Literal[True]
     cascade: DeleteMemorySpaceResultCascade
     reason: str
     deleted_at: WireInt = Field(..., alias="deletedAt")
-
-
-class DeleteMemorySpaceResultCascade(CortexModel):
-    conversations_deleted: float = Field(..., alias="conversationsDeleted")
-    memories_deleted: float = Field(..., alias="memoriesDeleted")
-    facts_deleted: float = Field(..., alias="factsDeleted")
-    total_bytes: float = Field(..., alias="totalBytes")
 
 
 class DeleteMutableOptions(CortexModel):
@@ -940,28 +873,12 @@ class EndSessionsResult(CortexModel):
     session_ids: list[str] = Field(..., alias="sessionIds")
 
 
-class EnforcementOptions(CortexModel):
-    layers: list[Literal["conversations", "immutable", "mutable", "vector"]] | None = None
-    rules: list[Literal["retention", "purging"]] | None = None
-    scope: PolicyScope | None = None
-
-
 class EnforcementResult(CortexModel):
     enforced_at: WireInt = Field(..., alias="enforcedAt")
     versions_deleted: float = Field(..., alias="versionsDeleted")
     records_purged: float = Field(..., alias="recordsPurged")
     storage_freed: float = Field(..., alias="storageFreed")
     affected_layers: list[str] = Field(..., alias="affectedLayers")
-
-
-class EnforcementStats(CortexModel):
-    period: EnforcementStatsPeriod
-    conversations: EnforcementStatsConversations
-    immutable: EnforcementStatsImmutable
-    vector: EnforcementStatsVector
-    mutable: EnforcementStatsMutable
-    storage_freed: float = Field(..., alias="storageFreed")
-    cost_savings: float = Field(..., alias="costSavings")
 
 
 class EnforcementStatsConversations(CortexModel):
@@ -994,22 +911,14 @@ class EnforcementStatsVector(CortexModel):
     memories_purged: float = Field(..., alias="memoriesPurged")
 
 
-class EnhancedRememberStreamResult(CortexModel):
-    full_response: str = Field(..., alias="fullResponse")
-    stream_metrics: StreamMetrics = Field(..., alias="streamMetrics")
-    progressive_processing: ProgressiveProcessing | None = Field(
-        None, alias="progressiveProcessing"
-    )
-    errors: list[StreamError] | None = None
-    recovered: bool | None = None
-    resume_token: str | None = Field(None, alias="resumeToken")
-    performance: PerformanceInsights | None = None
-    conversation: EnhancedRememberStreamResultConversation
-    memories: list[MemoryEntry]
-    facts: list[FactRecord]
-    fact_revisions: list[EnhancedRememberStreamResultFactRevision] | None = Field(
-        None, alias="factRevisions"
-    )
+class EnforcementStats(CortexModel):
+    period: EnforcementStatsPeriod
+    conversations: EnforcementStatsConversations
+    immutable: EnforcementStatsImmutable
+    vector: EnforcementStatsVector
+    mutable: EnforcementStatsMutable
+    storage_freed: float = Field(..., alias="storageFreed")
+    cost_savings: float = Field(..., alias="costSavings")
 
 
 class EnhancedRememberStreamResultConversation(CortexModel):
@@ -1017,24 +926,10 @@ class EnhancedRememberStreamResultConversation(CortexModel):
     conversation_id: str = Field(..., alias="conversationId")
 
 
-class EnhancedRememberStreamResultFactRevision(CortexModel):
-    action: Literal["UPDATE", "SUPERSEDE", "NONE", "ADD"]
-    fact: FactRecord
-    superseded: list[FactRecord] | None = None
-    reason: str | None = None
-
-
 class EnrichedEntity(CortexModel):
     name: str
     type: str
     full_value: str | None = Field(None, alias="fullValue")
-
-
-class EnrichedMemory(CortexModel):
-    memory: MemoryEntry
-    conversation: Conversation | None = None
-    source_messages: list[Message] | None = Field(None, alias="sourceMessages")
-    facts: list[FactRecord] | None = None
 
 
 class EnrichedRelation(CortexModel):
@@ -1070,10 +965,9 @@ class ExportAgentsResult(CortexModel):
     exported_at: WireInt = Field(..., alias="exportedAt")
 
 
-class ExportConversationsOptions(CortexModel):
-    filters: ExportConversationsOptionsFilters | None = None
-    format: Literal["json", "csv"]
-    include_metadata: bool | None = Field(None, alias="includeMetadata")
+class ExportConversationsOptionsFiltersDateRange(CortexModel):
+    start: float | None = None
+    end: float | None = None
 
 
 class ExportConversationsOptionsFilters(CortexModel):
@@ -1085,9 +979,10 @@ class ExportConversationsOptionsFilters(CortexModel):
     date_range: ExportConversationsOptionsFiltersDateRange | None = Field(None, alias="dateRange")
 
 
-class ExportConversationsOptionsFiltersDateRange(CortexModel):
-    start: float | None = None
-    end: float | None = None
+class ExportConversationsOptions(CortexModel):
+    filters: ExportConversationsOptionsFilters | None = None
+    format: Literal["json", "csv"]
+    include_metadata: bool | None = Field(None, alias="includeMetadata")
 
 
 class ExportMemoriesOptions(CortexModel):
@@ -1105,14 +1000,6 @@ class ExportResult(CortexModel):
     exported_at: WireInt = Field(..., alias="exportedAt")
 
 
-class ExportUsersOptions(CortexModel):
-    filters: UserFilters | None = None
-    format: Literal["json", "csv"]
-    include_version_history: bool | None = Field(None, alias="includeVersionHistory")
-    include_conversations: bool | None = Field(None, alias="includeConversations")
-    include_memories: bool | None = Field(None, alias="includeMemories")
-
-
 class ExtendedForgetOptions(CortexModel):
     delete_conversation: bool | None = Field(None, alias="deleteConversation")
     delete_entire_conversation: bool | None = Field(None, alias="deleteEntireConversation")
@@ -1122,6 +1009,12 @@ class ExtendedForgetOptions(CortexModel):
 FactChangeAction = TypeAliasType(
     "FactChangeAction", Literal["UPDATE", "SUPERSEDE", "CREATE", "DELETE"]
 )
+
+
+class FactChangePipeline(CortexModel):
+    slot_matching: bool | None = Field(None, alias="slotMatching")
+    semantic_matching: bool | None = Field(None, alias="semanticMatching")
+    llm_resolution: bool | None = Field(None, alias="llmResolution")
 
 
 class FactChangeEvent(CortexModel):
@@ -1142,10 +1035,10 @@ class FactChangeEvent(CortexModel):
     timestamp: WireInt
 
 
-class FactChangePipeline(CortexModel):
-    slot_matching: bool | None = Field(None, alias="slotMatching")
-    semantic_matching: bool | None = Field(None, alias="semanticMatching")
-    llm_resolution: bool | None = Field(None, alias="llmResolution")
+class FactRecordSourceRef(CortexModel):
+    conversation_id: str | None = Field(None, alias="conversationId")
+    message_ids: list[str] | None = Field(None, alias="messageIds")
+    memory_id: str | None = Field(None, alias="memoryId")
 
 
 class FactRecord(CortexModel):
@@ -1183,10 +1076,26 @@ class FactRecord(CortexModel):
     updated_at: WireInt = Field(..., alias="updatedAt")
 
 
-class FactRecordSourceRef(CortexModel):
-    conversation_id: str | None = Field(None, alias="conversationId")
-    message_ids: list[str] | None = Field(None, alias="messageIds")
-    memory_id: str | None = Field(None, alias="memoryId")
+class ConflictCheckResultSemanticConflict(CortexModel):
+    fact: FactRecord
+    score: float
+
+
+class ConflictCheckResult(CortexModel):
+    has_conflicts: bool = Field(..., alias="hasConflicts")
+    slot_conflicts: list[FactRecord] = Field(..., alias="slotConflicts")
+    semantic_conflicts: list[ConflictCheckResultSemanticConflict] = Field(
+        ..., alias="semanticConflicts"
+    )
+    recommended_action: ConflictAction = Field(..., alias="recommendedAction")
+    reason: str
+
+
+class EnhancedRememberStreamResultFactRevision(CortexModel):
+    action: Literal["UPDATE", "SUPERSEDE", "NONE", "ADD"]
+    fact: FactRecord
+    superseded: list[FactRecord] | None = None
+    reason: str | None = None
 
 
 class FactsAPIConsolidateParams(CortexModel):
@@ -1274,27 +1183,11 @@ class GetMemorySpaceStatsOptions(CortexModel):
     include_participants: bool | None = Field(None, alias="includeParticipants")
 
 
-class GovernanceAPISetAgentOverrideOverrides(CortexModel):
-    organization_id: str | None = Field(None, alias="organizationId")
-    memory_space_id: str | None = Field(None, alias="memorySpaceId")
-    conversations: GovernanceAPISetAgentOverrideOverridesConversations | None = None
-    immutable: GovernanceAPISetAgentOverrideOverridesImmutable | None = None
-    mutable: GovernanceAPISetAgentOverrideOverridesMutable | None = None
-    vector: GovernanceAPISetAgentOverrideOverridesVector | None = None
-    sessions: SessionPolicy | None = None
-    compliance: GovernanceAPISetAgentOverrideOverridesCompliance | None = None
-
-
 class GovernanceAPISetAgentOverrideOverridesCompliance(CortexModel):
     mode: ComplianceMode
     data_retention_years: float = Field(..., alias="dataRetentionYears")
     require_justification: list[float] = Field(..., alias="requireJustification")
     audit_logging: bool = Field(..., alias="auditLogging")
-
-
-class GovernanceAPISetAgentOverrideOverridesConversations(CortexModel):
-    retention: GovernanceAPISetAgentOverrideOverridesConversationsRetention
-    purging: GovernanceAPISetAgentOverrideOverridesConversationsPurging
 
 
 class GovernanceAPISetAgentOverrideOverridesConversationsPurging(CortexModel):
@@ -1308,14 +1201,19 @@ class GovernanceAPISetAgentOverrideOverridesConversationsRetention(CortexModel):
     purge_on_user_request: bool = Field(..., alias="purgeOnUserRequest")
 
 
-class GovernanceAPISetAgentOverrideOverridesImmutable(CortexModel):
-    retention: GovernanceAPISetAgentOverrideOverridesImmutableRetention
-    purging: GovernanceAPISetAgentOverrideOverridesImmutablePurging
+class GovernanceAPISetAgentOverrideOverridesConversations(CortexModel):
+    retention: GovernanceAPISetAgentOverrideOverridesConversationsRetention
+    purging: GovernanceAPISetAgentOverrideOverridesConversationsPurging
 
 
 class GovernanceAPISetAgentOverrideOverridesImmutablePurging(CortexModel):
     auto_cleanup_versions: bool = Field(..., alias="autoCleanupVersions")
     purge_unused_after: str | None = Field(None, alias="purgeUnusedAfter")
+
+
+class GovernanceAPISetAgentOverrideOverridesImmutableRetentionByType(CortexModel):
+    versions_to_keep: float = Field(..., alias="versionsToKeep")
+    delete_after: str | None = Field(None, alias="deleteAfter")
 
 
 class GovernanceAPISetAgentOverrideOverridesImmutableRetention(CortexModel):
@@ -1325,14 +1223,9 @@ class GovernanceAPISetAgentOverrideOverridesImmutableRetention(CortexModel):
     )
 
 
-class GovernanceAPISetAgentOverrideOverridesImmutableRetentionByType(CortexModel):
-    versions_to_keep: float = Field(..., alias="versionsToKeep")
-    delete_after: str | None = Field(None, alias="deleteAfter")
-
-
-class GovernanceAPISetAgentOverrideOverridesMutable(CortexModel):
-    retention: GovernanceAPISetAgentOverrideOverridesMutableRetention
-    purging: GovernanceAPISetAgentOverrideOverridesMutablePurging
+class GovernanceAPISetAgentOverrideOverridesImmutable(CortexModel):
+    retention: GovernanceAPISetAgentOverrideOverridesImmutableRetention
+    purging: GovernanceAPISetAgentOverrideOverridesImmutablePurging
 
 
 class GovernanceAPISetAgentOverrideOverridesMutablePurging(CortexModel):
@@ -1345,14 +1238,19 @@ class GovernanceAPISetAgentOverrideOverridesMutableRetention(CortexModel):
     purge_inactive_after: str | None = Field(None, alias="purgeInactiveAfter")
 
 
-class GovernanceAPISetAgentOverrideOverridesVector(CortexModel):
-    retention: GovernanceAPISetAgentOverrideOverridesVectorRetention
-    purging: GovernanceAPISetAgentOverrideOverridesVectorPurging
+class GovernanceAPISetAgentOverrideOverridesMutable(CortexModel):
+    retention: GovernanceAPISetAgentOverrideOverridesMutableRetention
+    purging: GovernanceAPISetAgentOverrideOverridesMutablePurging
 
 
 class GovernanceAPISetAgentOverrideOverridesVectorPurging(CortexModel):
     auto_cleanup_versions: bool = Field(..., alias="autoCleanupVersions")
     delete_orphaned: bool = Field(..., alias="deleteOrphaned")
+
+
+class GovernanceAPISetAgentOverrideOverridesVectorRetentionByImportanceItem(CortexModel):
+    range: tuple[float, float]
+    versions: float
 
 
 class GovernanceAPISetAgentOverrideOverridesVectorRetention(CortexModel):
@@ -1363,20 +1261,9 @@ class GovernanceAPISetAgentOverrideOverridesVectorRetention(CortexModel):
     by_source_type: dict[str, float] | None = Field(None, alias="bySourceType")
 
 
-class GovernanceAPISetAgentOverrideOverridesVectorRetentionByImportanceItem(CortexModel):
-    range: tuple[float, float]
-    versions: float
-
-
-class GovernancePolicy(CortexModel):
-    organization_id: str | None = Field(None, alias="organizationId")
-    memory_space_id: str | None = Field(None, alias="memorySpaceId")
-    conversations: GovernancePolicyConversations
-    immutable: GovernancePolicyImmutable
-    mutable: GovernancePolicyMutable
-    vector: GovernancePolicyVector
-    sessions: SessionPolicy | None = None
-    compliance: GovernancePolicyCompliance
+class GovernanceAPISetAgentOverrideOverridesVector(CortexModel):
+    retention: GovernanceAPISetAgentOverrideOverridesVectorRetention
+    purging: GovernanceAPISetAgentOverrideOverridesVectorPurging
 
 
 class GovernancePolicyCompliance(CortexModel):
@@ -1384,11 +1271,6 @@ class GovernancePolicyCompliance(CortexModel):
     data_retention_years: float = Field(..., alias="dataRetentionYears")
     require_justification: list[float] = Field(..., alias="requireJustification")
     audit_logging: bool = Field(..., alias="auditLogging")
-
-
-class GovernancePolicyConversations(CortexModel):
-    retention: GovernancePolicyConversationsRetention
-    purging: GovernancePolicyConversationsPurging
 
 
 class GovernancePolicyConversationsPurging(CortexModel):
@@ -1402,9 +1284,9 @@ class GovernancePolicyConversationsRetention(CortexModel):
     purge_on_user_request: bool = Field(..., alias="purgeOnUserRequest")
 
 
-class GovernancePolicyImmutable(CortexModel):
-    retention: GovernancePolicyImmutableRetention
-    purging: GovernancePolicyImmutablePurging
+class GovernancePolicyConversations(CortexModel):
+    retention: GovernancePolicyConversationsRetention
+    purging: GovernancePolicyConversationsPurging
 
 
 class GovernancePolicyImmutablePurging(CortexModel):
@@ -1412,19 +1294,19 @@ class GovernancePolicyImmutablePurging(CortexModel):
     purge_unused_after: str | None = Field(None, alias="purgeUnusedAfter")
 
 
-class GovernancePolicyImmutableRetention(CortexModel):
-    default_versions: float = Field(..., alias="defaultVersions")
-    by_type: dict[str, GovernancePolicyImmutableRetentionByType] = Field(..., alias="byType")
-
-
 class GovernancePolicyImmutableRetentionByType(CortexModel):
     versions_to_keep: float = Field(..., alias="versionsToKeep")
     delete_after: str | None = Field(None, alias="deleteAfter")
 
 
-class GovernancePolicyMutable(CortexModel):
-    retention: GovernancePolicyMutableRetention
-    purging: GovernancePolicyMutablePurging
+class GovernancePolicyImmutableRetention(CortexModel):
+    default_versions: float = Field(..., alias="defaultVersions")
+    by_type: dict[str, GovernancePolicyImmutableRetentionByType] = Field(..., alias="byType")
+
+
+class GovernancePolicyImmutable(CortexModel):
+    retention: GovernancePolicyImmutableRetention
+    purging: GovernancePolicyImmutablePurging
 
 
 class GovernancePolicyMutablePurging(CortexModel):
@@ -1437,14 +1319,19 @@ class GovernancePolicyMutableRetention(CortexModel):
     purge_inactive_after: str | None = Field(None, alias="purgeInactiveAfter")
 
 
-class GovernancePolicyVector(CortexModel):
-    retention: GovernancePolicyVectorRetention
-    purging: GovernancePolicyVectorPurging
+class GovernancePolicyMutable(CortexModel):
+    retention: GovernancePolicyMutableRetention
+    purging: GovernancePolicyMutablePurging
 
 
 class GovernancePolicyVectorPurging(CortexModel):
     auto_cleanup_versions: bool = Field(..., alias="autoCleanupVersions")
     delete_orphaned: bool = Field(..., alias="deleteOrphaned")
+
+
+class GovernancePolicyVectorRetentionByImportanceItem(CortexModel):
+    range: tuple[float, float]
+    versions: float
 
 
 class GovernancePolicyVectorRetention(CortexModel):
@@ -1455,16 +1342,9 @@ class GovernancePolicyVectorRetention(CortexModel):
     by_source_type: dict[str, float] | None = Field(None, alias="bySourceType")
 
 
-class GovernancePolicyVectorRetentionByImportanceItem(CortexModel):
-    range: tuple[float, float]
-    versions: float
-
-
-class GraphConfig(CortexModel):
-    adapter: Service = Field(..., json_schema_extra={"x-cortex-local": True})
-    orphan_cleanup: bool | None = Field(None, alias="orphanCleanup")
-    auto_sync: bool | None = Field(None, alias="autoSync")
-    sync_worker_options: GraphSyncWorkerOptions | None = Field(None, alias="syncWorkerOptions")
+class GovernancePolicyVector(CortexModel):
+    retention: GovernancePolicyVectorRetention
+    purging: GovernancePolicyVectorPurging
 
 
 class GraphSyncEvent(CortexModel):
@@ -1482,20 +1362,27 @@ class GraphSyncWorkerOptions(CortexModel):
     verbose: bool | None = None
 
 
+class GraphConfig(CortexModel):
+    adapter: Service = Field(..., json_schema_extra={"x-cortex-local": True})
+    orphan_cleanup: bool | None = Field(None, alias="orphanCleanup")
+    auto_sync: bool | None = Field(None, alias="autoSync")
+    sync_worker_options: GraphSyncWorkerOptions | None = Field(None, alias="syncWorkerOptions")
+
+
 class ImmutableAPIPurgeManyFilter(CortexModel):
     type: str | None = None
     user_id: str | None = Field(None, alias="userId")
+
+
+class ImmutableAPIPurgeManyResultEntry(CortexModel):
+    type: str
+    id: str
 
 
 class ImmutableAPIPurgeManyResult(CortexModel):
     deleted: float
     total_versions_deleted: float = Field(..., alias="totalVersionsDeleted")
     entries: list[ImmutableAPIPurgeManyResultEntry]
-
-
-class ImmutableAPIPurgeManyResultEntry(CortexModel):
-    type: str
-    id: str
 
 
 class ImmutableAPIPurgeResult(CortexModel):
@@ -1510,6 +1397,16 @@ class ImmutableAPIPurgeVersionsResult(CortexModel):
     versions_remaining: float = Field(..., alias="versionsRemaining")
 
 
+class ImmutableEntryMetadata(CortexModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    __pydantic_extra__: dict[str, Any]
+    published_by: str | None = Field(None, alias="publishedBy")
+    tags: list[str] | None = None
+    importance: float | None = None
+
+
 class ImmutableEntry(CortexModel):
     type: str
     id: str
@@ -1518,16 +1415,27 @@ class ImmutableEntry(CortexModel):
     metadata: ImmutableEntryMetadata | None = None
 
 
-class ImmutableEntryMetadata(CortexModel):
+class ImmutableRecordMetadata(CortexModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    __annotations__ = {
-        "__pydantic_extra__": Dict[str, Any],
-    }
+    __pydantic_extra__: dict[str, Any]
     published_by: str | None = Field(None, alias="publishedBy")
     tags: list[str] | None = None
     importance: float | None = None
+
+
+class ImmutableRef(CortexModel):
+    type: str
+    id: str
+    version: WireInt | None = None
+
+
+class ImmutableVersion(CortexModel):
+    version: WireInt
+    data: dict[str, Any]
+    timestamp: WireInt
+    metadata: dict[str, Any] | None = None
 
 
 class ImmutableRecord(CortexModel):
@@ -1544,35 +1452,10 @@ class ImmutableRecord(CortexModel):
     updated_at: WireInt = Field(..., alias="updatedAt")
 
 
-class ImmutableRecordMetadata(CortexModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    __annotations__ = {
-        "__pydantic_extra__": Dict[str, Any],
-    }
-    published_by: str | None = Field(None, alias="publishedBy")
-    tags: list[str] | None = None
-    importance: float | None = None
-
-
-class ImmutableRef(CortexModel):
-    type: str
-    id: str
-    version: WireInt | None = None
-
-
 class ImmutableSearchResult(CortexModel):
     entry: ImmutableRecord
     score: float
     highlights: list[str]
-
-
-class ImmutableVersion(CortexModel):
-    version: WireInt
-    data: dict[str, Any]
-    timestamp: WireInt
-    metadata: dict[str, Any] | None = None
 
 
 class ImmutableVersionExpanded(CortexModel):
@@ -1586,6 +1469,9 @@ class ImmutableVersionExpanded(CortexModel):
     created_at: WireInt = Field(..., alias="createdAt")
 
 
+LLMProvider = TypeAliasType("LLMProvider", Literal["custom", "openai", "anthropic"])
+
+
 class LLMConfig(CortexModel):
     provider: LLMProvider
     api_key: str = Field(..., alias="apiKey")
@@ -1595,22 +1481,6 @@ class LLMConfig(CortexModel):
     )
     max_tokens: WireInt | None = Field(None, alias="maxTokens")
     temperature: float | None = None
-
-
-LLMProvider = TypeAliasType("LLMProvider", Literal["custom", "openai", "anthropic"])
-
-
-class LayerEvent(CortexModel):
-    layer: MemoryLayer
-    status: LayerStatus
-    timestamp: WireInt
-    latency_ms: WireInt | None = Field(None, alias="latencyMs")
-    data: LayerEventData | None = None
-    error: LayerEventError | None = None
-    revision_action: Literal["UPDATE", "SUPERSEDE", "NONE", "ADD"] | None = Field(
-        None, alias="revisionAction"
-    )
-    superseded_facts: list[str] | None = Field(None, alias="supersededFacts")
 
 
 class LayerEventData(CortexModel):
@@ -1639,6 +1509,11 @@ class ListContextsFilter(CortexModel):
     limit: WireInt | None = None
 
 
+class ListConversationsFilterMessageCount(CortexModel):
+    min: float | None = None
+    max: float | None = None
+
+
 class ListConversationsFilter(CortexModel):
     type: Literal["user-agent", "agent-agent"] | None = None
     user_id: str | None = Field(None, alias="userId")
@@ -1662,19 +1537,6 @@ class ListConversationsFilter(CortexModel):
     )
     sort_order: Literal["asc", "desc"] | None = Field(None, alias="sortOrder")
     include_messages: bool | None = Field(None, alias="includeMessages")
-
-
-class ListConversationsFilterMessageCount(CortexModel):
-    min: float | None = None
-    max: float | None = None
-
-
-class ListConversationsResult(CortexModel):
-    conversations: list[Conversation]
-    total: WireInt
-    limit: WireInt
-    offset: WireInt
-    has_more: bool = Field(..., alias="hasMore")
 
 
 class ListFactsFilter(CortexModel):
@@ -1744,13 +1606,6 @@ class ListMemorySpacesFilter(CortexModel):
     sort_order: Literal["asc", "desc"] | None = Field(None, alias="sortOrder")
 
 
-class ListMemorySpacesResult(CortexModel):
-    spaces: list[MemorySpace]
-    total: WireInt
-    has_more: bool = Field(..., alias="hasMore")
-    offset: WireInt
-
-
 class ListMutableFilter(CortexModel):
     namespace: str
     key_prefix: str | None = Field(None, alias="keyPrefix")
@@ -1776,14 +1631,6 @@ class ListUsersFilter(CortexModel):
     sort_order: Literal["asc", "desc"] | None = Field(None, alias="sortOrder")
     display_name: str | None = Field(None, alias="displayName")
     email: str | None = None
-
-
-class ListUsersResult(CortexModel):
-    users: list[UserProfile]
-    total: WireInt
-    limit: WireInt
-    offset: WireInt
-    has_more: bool = Field(..., alias="hasMore")
 
 
 class MemoryAPIDeleteManyFilter(CortexModel):
@@ -1825,12 +1672,6 @@ class MemoryAPIGetVersionResult(CortexModel):
     timestamp: WireInt
 
 
-class MemoryAPIRestoreFromArchiveResult(CortexModel):
-    restored: bool
-    memory_id: str = Field(..., alias="memoryId")
-    memory: MemoryEntry
-
-
 class MemoryAPIUpdateManyFilter(CortexModel):
     memory_space_id: str = Field(..., alias="memorySpaceId")
     user_id: str | None = Field(None, alias="userId")
@@ -1851,53 +1692,38 @@ class MemoryAPIUpdateUpdates(CortexModel):
     tags: list[str] | None = None
 
 
-class MemoryEntry(CortexModel):
-    sys_id: str = Field(..., alias="_id")
-    memory_id: str = Field(..., alias="memoryId")
-    memory_space_id: str = Field(..., alias="memorySpaceId")
-    tenant_id: str | None = Field(None, alias="tenantId")
-    participant_id: str | None = Field(None, alias="participantId")
-    user_id: str | None = Field(None, alias="userId")
-    agent_id: str | None = Field(None, alias="agentId")
-    content: str
-    content_type: ContentType = Field(..., alias="contentType")
-    embedding: list[float] | None = None
-    source_type: SourceType = Field(..., alias="sourceType")
-    source_user_id: str | None = Field(None, alias="sourceUserId")
-    source_user_name: str | None = Field(None, alias="sourceUserName")
-    source_timestamp: WireInt = Field(..., alias="sourceTimestamp")
-    message_role: Literal["user", "agent", "system"] | None = Field(None, alias="messageRole")
-    conversation_ref: ConversationRef | None = Field(None, alias="conversationRef")
-    immutable_ref: ImmutableRef | None = Field(None, alias="immutableRef")
-    mutable_ref: MutableRef | None = Field(None, alias="mutableRef")
-    facts_ref: FactsRef | None = Field(None, alias="factsRef")
-    importance: float
-    tags: list[str]
-    enriched_content: str | None = Field(None, alias="enrichedContent")
-    fact_category: str | None = Field(None, alias="factCategory")
-    version: WireInt
-    previous_versions: list[MemoryVersion] = Field(..., alias="previousVersions")
-    created_at: WireInt = Field(..., alias="createdAt")
-    updated_at: WireInt = Field(..., alias="updatedAt")
-    last_accessed: float | None = Field(None, alias="lastAccessed")
-    access_count: WireInt = Field(..., alias="accessCount")
-
-
 MemoryLayer = TypeAliasType(
     "MemoryLayer",
     Literal["facts", "user", "agent", "conversation", "vector", "graph", "memorySpace"],
 )
 
 
+class LayerEvent(CortexModel):
+    layer: MemoryLayer
+    status: LayerStatus
+    timestamp: WireInt
+    latency_ms: WireInt | None = Field(None, alias="latencyMs")
+    data: LayerEventData | None = None
+    error: LayerEventError | None = None
+    revision_action: Literal["UPDATE", "SUPERSEDE", "NONE", "ADD"] | None = Field(
+        None, alias="revisionAction"
+    )
+    superseded_facts: list[str] | None = Field(None, alias="supersededFacts")
+
+
 class MemoryMetadata(CortexModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    __annotations__ = {
-        "__pydantic_extra__": Dict[str, Any],
-    }
+    __pydantic_extra__: dict[str, Any]
     importance: float
     tags: list[str]
+
+
+class MemorySpaceParticipant(CortexModel):
+    id: str
+    type: str
+    joined_at: WireInt = Field(..., alias="joinedAt")
 
 
 class MemorySpace(CortexModel):
@@ -1913,27 +1739,11 @@ class MemorySpace(CortexModel):
     updated_at: WireInt = Field(..., alias="updatedAt")
 
 
-class MemorySpaceParticipant(CortexModel):
-    id: str
-    type: str
-    joined_at: WireInt = Field(..., alias="joinedAt")
-
-
-class MemorySpaceStats(CortexModel):
-    memory_space_id: str = Field(..., alias="memorySpaceId")
-    total_memories: float = Field(..., alias="totalMemories")
-    total_conversations: float = Field(..., alias="totalConversations")
-    total_facts: float = Field(..., alias="totalFacts")
-    total_messages: float = Field(..., alias="totalMessages")
-    storage: MemorySpaceStatsStorage
-    avg_search_time: str | None = Field(None, alias="avgSearchTime")
-    top_tags: list[str] = Field(..., alias="topTags")
-    importance_breakdown: MemorySpaceStatsImportanceBreakdown = Field(
-        ..., alias="importanceBreakdown"
-    )
-    participants: list[MemorySpaceStatsParticipant] | None = None
-    memories_this_window: float | None = Field(None, alias="memoriesThisWindow")
-    conversations_this_window: float | None = Field(None, alias="conversationsThisWindow")
+class ListMemorySpacesResult(CortexModel):
+    spaces: list[MemorySpace]
+    total: WireInt
+    has_more: bool = Field(..., alias="hasMore")
+    offset: WireInt
 
 
 class MemorySpaceStatsImportanceBreakdown(CortexModel):
@@ -1962,6 +1772,23 @@ class MemorySpaceStatsStorage(CortexModel):
     total_bytes: float = Field(..., alias="totalBytes")
 
 
+class MemorySpaceStats(CortexModel):
+    memory_space_id: str = Field(..., alias="memorySpaceId")
+    total_memories: float = Field(..., alias="totalMemories")
+    total_conversations: float = Field(..., alias="totalConversations")
+    total_facts: float = Field(..., alias="totalFacts")
+    total_messages: float = Field(..., alias="totalMessages")
+    storage: MemorySpaceStatsStorage
+    avg_search_time: str | None = Field(None, alias="avgSearchTime")
+    top_tags: list[str] = Field(..., alias="topTags")
+    importance_breakdown: MemorySpaceStatsImportanceBreakdown = Field(
+        ..., alias="importanceBreakdown"
+    )
+    participants: list[MemorySpaceStatsParticipant] | None = None
+    memories_this_window: float | None = Field(None, alias="memoriesThisWindow")
+    conversations_this_window: float | None = Field(None, alias="conversationsThisWindow")
+
+
 class MemorySpacesAPIAddParticipantParticipant(CortexModel):
     id: str
     type: str
@@ -1984,15 +1811,15 @@ class MemorySpacesAPISearchOptions(CortexModel):
     limit: WireInt | None = None
 
 
-class MemorySpacesAPIUpdateParticipantsUpdates(CortexModel):
-    add: list[MemorySpacesAPIUpdateParticipantsUpdatesAddItem] | None = None
-    remove: list[str] | None = None
-
-
 class MemorySpacesAPIUpdateParticipantsUpdatesAddItem(CortexModel):
     id: str
     type: str
     joined_at: WireInt = Field(..., alias="joinedAt")
+
+
+class MemorySpacesAPIUpdateParticipantsUpdates(CortexModel):
+    add: list[MemorySpacesAPIUpdateParticipantsUpdatesAddItem] | None = None
+    remove: list[str] | None = None
 
 
 class MemorySpacesAPIUpdateUpdates(CortexModel):
@@ -2015,6 +1842,43 @@ class Message(CortexModel):
     timestamp: WireInt
     participant_id: str | None = Field(None, alias="participantId")
     metadata: dict[str, Any] | None = None
+
+
+class Conversation(CortexModel):
+    sys_id: str = Field(..., alias="_id")
+    conversation_id: str = Field(..., alias="conversationId")
+    memory_space_id: str = Field(..., alias="memorySpaceId")
+    tenant_id: str | None = Field(None, alias="tenantId")
+    participant_id: str | None = Field(None, alias="participantId")
+    type: ConversationType
+    participants: ConversationParticipants
+    messages: list[Message]
+    message_count: WireInt = Field(..., alias="messageCount")
+    metadata: dict[str, Any] | None = None
+    created_at: WireInt = Field(..., alias="createdAt")
+    updated_at: WireInt = Field(..., alias="updatedAt")
+
+
+class ConversationSearchResult(CortexModel):
+    conversation: Conversation
+    matched_messages: list[Message] = Field(..., alias="matchedMessages")
+    highlights: list[str]
+    score: float
+
+
+class ConversationsAPIGetHistoryResult(CortexModel):
+    messages: list[Message]
+    total: WireInt
+    has_more: bool = Field(..., alias="hasMore")
+    conversation_id: str = Field(..., alias="conversationId")
+
+
+class ListConversationsResult(CortexModel):
+    conversations: list[Conversation]
+    total: WireInt
+    limit: WireInt
+    offset: WireInt
+    has_more: bool = Field(..., alias="hasMore")
 
 
 class MutableAPIDeleteResult(CortexModel):
@@ -2089,13 +1953,6 @@ class OrchestrationObserver(CortexModel):
     )
 
 
-class OrchestrationSummary(CortexModel):
-    orchestration_id: str = Field(..., alias="orchestrationId")
-    total_latency_ms: WireInt = Field(..., alias="totalLatencyMs")
-    layers: OrchestrationSummaryLayers
-    created_ids: OrchestrationSummaryCreatedIds = Field(..., alias="createdIds")
-
-
 class OrchestrationSummaryCreatedIds(CortexModel):
     conversation_id: str | None = Field(None, alias="conversationId")
     memory_ids: list[str] | None = Field(None, alias="memoryIds")
@@ -2112,6 +1969,13 @@ class OrchestrationSummaryLayers(CortexModel):
     memory_space: LayerEvent = Field(..., alias="memorySpace")
 
 
+class OrchestrationSummary(CortexModel):
+    orchestration_id: str = Field(..., alias="orchestrationId")
+    total_latency_ms: WireInt = Field(..., alias="totalLatencyMs")
+    layers: OrchestrationSummaryLayers
+    created_ids: OrchestrationSummaryCreatedIds = Field(..., alias="createdIds")
+
+
 class PartialUpdate(CortexModel):
     timestamp: WireInt
     memory_id: str = Field(..., alias="memoryId")
@@ -2125,16 +1989,22 @@ class PerformanceInsights(CortexModel):
     cost_estimate: float | None = Field(None, alias="costEstimate")
 
 
+class PolicyScope(CortexModel):
+    organization_id: str | None = Field(None, alias="organizationId")
+    memory_space_id: str | None = Field(None, alias="memorySpaceId")
+
+
+class EnforcementOptions(CortexModel):
+    layers: list[Literal["conversations", "immutable", "mutable", "vector"]] | None = None
+    rules: list[Literal["retention", "purging"]] | None = None
+    scope: PolicyScope | None = None
+
+
 class PolicyResult(CortexModel):
     policy_id: str = Field(..., alias="policyId")
     applied_at: WireInt = Field(..., alias="appliedAt")
     scope: PolicyScope
     success: bool
-
-
-class PolicyScope(CortexModel):
-    organization_id: str | None = Field(None, alias="organizationId")
-    memory_space_id: str | None = Field(None, alias="memorySpaceId")
 
 
 Priority = TypeAliasType("Priority", Literal["low", "normal", "high", "critical", "background"])
@@ -2247,10 +2117,6 @@ class QueryBySubjectFilter(CortexModel):
     sort_order: Literal["asc", "desc"] | None = Field(None, alias="sortOrder")
 
 
-class QueueConfig(CortexModel):
-    max_size: QueueConfigMaxSize | None = Field(None, alias="maxSize")
-
-
 class QueueConfigMaxSize(CortexModel):
     low: float | None = None
     normal: float | None = None
@@ -2259,12 +2125,8 @@ class QueueConfigMaxSize(CortexModel):
     background: float | None = None
 
 
-class QueueMetrics(CortexModel):
-    total: WireInt
-    by_priority: QueueMetricsByPriority = Field(..., alias="byPriority")
-    processed: float
-    dropped: float
-    oldest_request_age_ms: WireInt | None = Field(None, alias="oldestRequestAgeMs")
+class QueueConfig(CortexModel):
+    max_size: QueueConfigMaxSize | None = Field(None, alias="maxSize")
 
 
 class QueueMetricsByPriority(CortexModel):
@@ -2273,6 +2135,14 @@ class QueueMetricsByPriority(CortexModel):
     high: float
     critical: float
     background: float
+
+
+class QueueMetrics(CortexModel):
+    total: WireInt
+    by_priority: QueueMetricsByPriority = Field(..., alias="byPriority")
+    processed: float
+    dropped: float
+    oldest_request_age_ms: WireInt | None = Field(None, alias="oldestRequestAgeMs")
 
 
 class RateLimiterConfig(CortexModel):
@@ -2286,24 +2156,23 @@ class RateLimiterMetrics(CortexModel):
     avg_wait_time_ms: WireInt = Field(..., alias="avgWaitTimeMs")
 
 
-class RecallItem(CortexModel):
-    type: Literal["fact", "memory"]
-    id: str
-    content: str
-    score: float
-    source: Literal["facts", "vector", "graph-expanded"]
-    tenant_id: str | None = Field(None, alias="tenantId")
-    user_id: str | None = Field(None, alias="userId")
-    memory: MemoryEntry | None = None
-    fact: FactRecord | None = None
-    graph_context: RecallItemGraphContext | None = Field(None, alias="graphContext")
-    conversation: Conversation | None = None
-    source_messages: list[Message] | None = Field(None, alias="sourceMessages")
-
-
 class RecallItemGraphContext(CortexModel):
     connected_entities: list[str] = Field(..., alias="connectedEntities")
     relationship_path: str | None = Field(None, alias="relationshipPath")
+
+
+class RecallParamsGraphExpansion(CortexModel):
+    enabled: bool | None = None
+    max_depth: float | None = Field(None, alias="maxDepth")
+    relationship_types: list[str] | None = Field(None, alias="relationshipTypes")
+    expand_from_facts: bool | None = Field(None, alias="expandFromFacts")
+    expand_from_memories: bool | None = Field(None, alias="expandFromMemories")
+
+
+class RecallParamsSources(CortexModel):
+    vector: bool | None = None
+    facts: bool | None = None
+    graph: bool | None = None
 
 
 class RecallParams(CortexModel):
@@ -2324,35 +2193,6 @@ class RecallParams(CortexModel):
     format_for_llm: bool | None = Field(None, alias="formatForLLM")
 
 
-class RecallParamsGraphExpansion(CortexModel):
-    enabled: bool | None = None
-    max_depth: float | None = Field(None, alias="maxDepth")
-    relationship_types: list[str] | None = Field(None, alias="relationshipTypes")
-    expand_from_facts: bool | None = Field(None, alias="expandFromFacts")
-    expand_from_memories: bool | None = Field(None, alias="expandFromMemories")
-
-
-class RecallParamsSources(CortexModel):
-    vector: bool | None = None
-    facts: bool | None = None
-    graph: bool | None = None
-
-
-class RecallResult(CortexModel):
-    items: list[RecallItem]
-    sources: RecallSourceBreakdown
-    context: str | None = None
-    total_results: float = Field(..., alias="totalResults")
-    query_time_ms: WireInt = Field(..., alias="queryTimeMs")
-    graph_expansion_applied: bool = Field(..., alias="graphExpansionApplied")
-
-
-class RecallSourceBreakdown(CortexModel):
-    vector: RecallSourceBreakdownVector
-    facts: RecallSourceBreakdownFacts
-    graph: RecallSourceBreakdownGraph
-
-
 class RecallSourceBreakdownFacts(CortexModel):
     count: WireInt
     items: list[FactRecord]
@@ -2363,13 +2203,13 @@ class RecallSourceBreakdownGraph(CortexModel):
     expanded_entities: list[str] = Field(..., alias="expandedEntities")
 
 
-class RecallSourceBreakdownVector(CortexModel):
-    count: WireInt
-    items: list[MemoryEntry]
-
-
 class RegisterMemorySpaceOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
+
+
+class RegisterMemorySpaceParamsParticipant(CortexModel):
+    id: str
+    type: str
 
 
 class RegisterMemorySpaceParams(CortexModel):
@@ -2379,11 +2219,6 @@ class RegisterMemorySpaceParams(CortexModel):
     type: Literal["custom", "personal", "team", "project"]
     participants: list[RegisterMemorySpaceParamsParticipant] | None = None
     metadata: dict[str, Any] | None = None
-
-
-class RegisterMemorySpaceParamsParticipant(CortexModel):
-    id: str
-    type: str
 
 
 class RegisteredAgent(CortexModel):
@@ -2398,6 +2233,12 @@ class RegisteredAgent(CortexModel):
     updated_at: WireInt = Field(..., alias="updatedAt")
     last_active: float | None = Field(None, alias="lastActive")
     stats: AgentStats | None = None
+
+
+class RememberOptionsBeliefRevision(CortexModel):
+    enabled: bool | None = None
+    slot_matching: bool | None = Field(None, alias="slotMatching")
+    llm_resolution: bool | None = Field(None, alias="llmResolution")
 
 
 class RememberOptions(CortexModel):
@@ -2416,49 +2257,6 @@ class RememberOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
 
 
-class RememberOptionsBeliefRevision(CortexModel):
-    enabled: bool | None = None
-    slot_matching: bool | None = Field(None, alias="slotMatching")
-    llm_resolution: bool | None = Field(None, alias="llmResolution")
-
-
-class RememberParams(CortexModel):
-    memory_space_id: str | None = Field(None, alias="memorySpaceId")
-    tenant_id: str | None = Field(None, alias="tenantId")
-    conversation_id: str = Field(..., alias="conversationId")
-    user_message: str = Field(..., alias="userMessage")
-    agent_response: str = Field(..., alias="agentResponse")
-    user_id: str | None = Field(None, alias="userId")
-    agent_id: str | None = Field(None, alias="agentId")
-    user_name: str | None = Field(None, alias="userName")
-    participant_id: str | None = Field(None, alias="participantId")
-    skip_layers: list[SkippableLayer] | None = Field(None, alias="skipLayers")
-    extract_content: AnyCallable | None = Field(
-        None, alias="extractContent", json_schema_extra={"x-cortex-local": True}
-    )
-    generate_embedding: AnyCallable | None = Field(
-        None, alias="generateEmbedding", json_schema_extra={"x-cortex-local": True}
-    )
-    extract_facts: AnyCallable | None = Field(
-        None, alias="extractFacts", json_schema_extra={"x-cortex-local": True}
-    )
-    auto_embed: bool | None = Field(None, alias="autoEmbed")
-    auto_summarize: bool | None = Field(None, alias="autoSummarize")
-    importance: float | None = None
-    tags: list[str] | None = None
-    fact_deduplication: Literal[False, "exact", "structural", "semantic"] | None = Field(
-        None, alias="factDeduplication"
-    )
-    observer: OrchestrationObserver | None = None
-
-
-class RememberResult(CortexModel):
-    conversation: RememberResultConversation
-    memories: list[MemoryEntry]
-    facts: list[FactRecord]
-    fact_revisions: list[RememberResultFactRevision] | None = Field(None, alias="factRevisions")
-
-
 class RememberResultConversation(CortexModel):
     message_ids: list[str] = Field(..., alias="messageIds")
     conversation_id: str = Field(..., alias="conversationId")
@@ -2471,35 +2269,20 @@ class RememberResultFactRevision(CortexModel):
     reason: str | None = None
 
 
-class RememberStreamParams(CortexModel):
-    memory_space_id: str | None = Field(None, alias="memorySpaceId")
-    conversation_id: str = Field(..., alias="conversationId")
-    user_message: str = Field(..., alias="userMessage")
-    response_stream: AnyStream = Field(
-        ..., alias="responseStream", json_schema_extra={"x-cortex-local": True}
-    )
-    user_id: str | None = Field(None, alias="userId")
-    agent_id: str | None = Field(None, alias="agentId")
-    user_name: str | None = Field(None, alias="userName")
-    participant_id: str | None = Field(None, alias="participantId")
-    skip_layers: list[SkippableLayer] | None = Field(None, alias="skipLayers")
-    extract_content: AnyCallable | None = Field(
-        None, alias="extractContent", json_schema_extra={"x-cortex-local": True}
-    )
-    generate_embedding: AnyCallable | None = Field(
-        None, alias="generateEmbedding", json_schema_extra={"x-cortex-local": True}
-    )
-    extract_facts: AnyCallable | None = Field(
-        None, alias="extractFacts", json_schema_extra={"x-cortex-local": True}
-    )
-    auto_embed: bool | None = Field(None, alias="autoEmbed")
-    auto_summarize: bool | None = Field(None, alias="autoSummarize")
-    importance: float | None = None
-    tags: list[str] | None = None
-    fact_deduplication: Literal[False, "exact", "structural", "semantic"] | None = Field(
-        None, alias="factDeduplication"
-    )
-    observer: OrchestrationObserver | None = None
+class ResilienceMetrics(CortexModel):
+    rate_limiter: RateLimiterMetrics = Field(..., alias="rateLimiter")
+    concurrency: ConcurrencyMetrics
+    circuit_breaker: CircuitBreakerMetrics = Field(..., alias="circuitBreaker")
+    queue: QueueMetrics
+    timestamp: WireInt
+
+
+class RetryConfig(CortexModel):
+    max_retries: WireInt | None = Field(None, alias="maxRetries")
+    base_delay_ms: WireInt | None = Field(None, alias="baseDelayMs")
+    max_delay_ms: WireInt | None = Field(None, alias="maxDelayMs")
+    exponential_base: float | None = Field(None, alias="exponentialBase")
+    jitter: bool | None = None
 
 
 class ResilienceConfig(CortexModel):
@@ -2532,20 +2315,18 @@ class ResilienceConfig(CortexModel):
     )
 
 
-class ResilienceMetrics(CortexModel):
-    rate_limiter: RateLimiterMetrics = Field(..., alias="rateLimiter")
-    concurrency: ConcurrencyMetrics
-    circuit_breaker: CircuitBreakerMetrics = Field(..., alias="circuitBreaker")
-    queue: QueueMetrics
-    timestamp: WireInt
+class CortexConfig(CortexModel):
+    convex_url: str = Field(..., alias="convexUrl")
+    graph: GraphConfig | None = None
+    llm: LLMConfig | None = None
+    auth: AuthContext | None = None
+    resilience: ResilienceConfig | None = None
 
 
-class RetryConfig(CortexModel):
-    max_retries: WireInt | None = Field(None, alias="maxRetries")
-    base_delay_ms: WireInt | None = Field(None, alias="baseDelayMs")
-    max_delay_ms: WireInt | None = Field(None, alias="maxDelayMs")
-    exponential_base: float | None = Field(None, alias="exponentialBase")
-    jitter: bool | None = None
+class ReviseParamsSourceRef(CortexModel):
+    conversation_id: str | None = Field(None, alias="conversationId")
+    message_ids: list[str] | None = Field(None, alias="messageIds")
+    memory_id: str | None = Field(None, alias="memoryId")
 
 
 class ReviseParams(CortexModel):
@@ -2558,32 +2339,6 @@ class ReviseParams(CortexModel):
         None, alias="sourceType"
     )
     source_ref: ReviseParamsSourceRef | None = Field(None, alias="sourceRef")
-
-
-class ReviseParamsSourceRef(CortexModel):
-    conversation_id: str | None = Field(None, alias="conversationId")
-    message_ids: list[str] | None = Field(None, alias="messageIds")
-    memory_id: str | None = Field(None, alias="memoryId")
-
-
-class ReviseResult(CortexModel):
-    action: ConflictAction
-    fact: FactRecord
-    superseded: list[FactRecord]
-    reason: str
-    confidence: float
-    pipeline: ReviseResultPipeline
-
-
-class ReviseResultPipeline(CortexModel):
-    slot_matching: ReviseResultPipelineSlotMatching | None = Field(None, alias="slotMatching")
-    semantic_matching: ReviseResultPipelineSemanticMatching | None = Field(
-        None, alias="semanticMatching"
-    )
-    subject_type_matching: ReviseResultPipelineSubjectTypeMatching | None = Field(
-        None, alias="subjectTypeMatching"
-    )
-    llm_resolution: ReviseResultPipelineLlmResolution | None = Field(None, alias="llmResolution")
 
 
 class ReviseResultPipelineLlmResolution(CortexModel):
@@ -2609,10 +2364,29 @@ class ReviseResultPipelineSubjectTypeMatching(CortexModel):
     fact_ids: list[str] | None = Field(None, alias="factIds")
 
 
-class SearchConversationsInput(CortexModel):
-    query: str
-    filters: SearchConversationsInputFilters | None = None
-    options: SearchConversationsOptions | None = None
+class ReviseResultPipeline(CortexModel):
+    slot_matching: ReviseResultPipelineSlotMatching | None = Field(None, alias="slotMatching")
+    semantic_matching: ReviseResultPipelineSemanticMatching | None = Field(
+        None, alias="semanticMatching"
+    )
+    subject_type_matching: ReviseResultPipelineSubjectTypeMatching | None = Field(
+        None, alias="subjectTypeMatching"
+    )
+    llm_resolution: ReviseResultPipelineLlmResolution | None = Field(None, alias="llmResolution")
+
+
+class ReviseResult(CortexModel):
+    action: ConflictAction
+    fact: FactRecord
+    superseded: list[FactRecord]
+    reason: str
+    confidence: float
+    pipeline: ReviseResultPipeline
+
+
+class SearchConversationsInputFiltersDateRange(CortexModel):
+    start: float | None = None
+    end: float | None = None
 
 
 class SearchConversationsInputFilters(CortexModel):
@@ -2623,14 +2397,15 @@ class SearchConversationsInputFilters(CortexModel):
     limit: WireInt | None = None
 
 
-class SearchConversationsInputFiltersDateRange(CortexModel):
-    start: float | None = None
-    end: float | None = None
-
-
 class SearchConversationsOptions(CortexModel):
     search_in: Literal["metadata", "content", "both"] | None = Field(None, alias="searchIn")
     match_mode: Literal["contains", "exact", "fuzzy"] | None = Field(None, alias="matchMode")
+
+
+class SearchConversationsInput(CortexModel):
+    query: str
+    filters: SearchConversationsInputFilters | None = None
+    options: SearchConversationsOptions | None = None
 
 
 class SearchFactsOptions(CortexModel):
@@ -2700,22 +2475,6 @@ class SearchMemoryOptions(CortexModel):
     query_category: str | None = Field(None, alias="queryCategory")
 
 
-class Session(CortexModel):
-    sys_id: str = Field(..., alias="_id")
-    session_id: str = Field(..., alias="sessionId")
-    user_id: str = Field(..., alias="userId")
-    tenant_id: str | None = Field(None, alias="tenantId")
-    memory_space_id: str | None = Field(None, alias="memorySpaceId")
-    status: SessionStatus
-    started_at: WireInt = Field(..., alias="startedAt")
-    last_active_at: WireInt = Field(..., alias="lastActiveAt")
-    ended_at: WireInt | None = Field(None, alias="endedAt")
-    expires_at: WireInt | None = Field(None, alias="expiresAt")
-    metadata: SessionMetadata | None = None
-    message_count: WireInt = Field(..., alias="messageCount")
-    memory_count: WireInt = Field(..., alias="memoryCount")
-
-
 class SessionCleanupPolicy(CortexModel):
     auto_expire_idle: bool = Field(..., alias="autoExpireIdle")
     delete_ended_after: str | None = Field(None, alias="deleteEndedAfter")
@@ -2747,9 +2506,7 @@ class SessionMetadata(CortexModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    __annotations__ = {
-        "__pydantic_extra__": Dict[str, Any],
-    }
+    __pydantic_extra__: dict[str, Any]
     device: str | None = None
     browser: str | None = None
     browser_version: str | None = Field(None, alias="browserVersion")
@@ -2762,13 +2519,60 @@ class SessionMetadata(CortexModel):
     user_agent: str | None = Field(None, alias="userAgent")
 
 
+class CreateSessionParams(CortexModel):
+    session_id: str | None = Field(None, alias="sessionId")
+    user_id: str = Field(..., alias="userId")
+    tenant_id: str | None = Field(None, alias="tenantId")
+    memory_space_id: str | None = Field(None, alias="memorySpaceId")
+    expires_at: WireInt | None = Field(None, alias="expiresAt")
+    metadata: SessionMetadata | None = None
+
+
 class SessionPolicy(CortexModel):
     lifecycle: SessionLifecyclePolicy
     cleanup: SessionCleanupPolicy
     limits: SessionLimitsPolicy | None = None
 
 
+class GovernanceAPISetAgentOverrideOverrides(CortexModel):
+    organization_id: str | None = Field(None, alias="organizationId")
+    memory_space_id: str | None = Field(None, alias="memorySpaceId")
+    conversations: GovernanceAPISetAgentOverrideOverridesConversations | None = None
+    immutable: GovernanceAPISetAgentOverrideOverridesImmutable | None = None
+    mutable: GovernanceAPISetAgentOverrideOverridesMutable | None = None
+    vector: GovernanceAPISetAgentOverrideOverridesVector | None = None
+    sessions: SessionPolicy | None = None
+    compliance: GovernanceAPISetAgentOverrideOverridesCompliance | None = None
+
+
+class GovernancePolicy(CortexModel):
+    organization_id: str | None = Field(None, alias="organizationId")
+    memory_space_id: str | None = Field(None, alias="memorySpaceId")
+    conversations: GovernancePolicyConversations
+    immutable: GovernancePolicyImmutable
+    mutable: GovernancePolicyMutable
+    vector: GovernancePolicyVector
+    sessions: SessionPolicy | None = None
+    compliance: GovernancePolicyCompliance
+
+
 SessionStatus = TypeAliasType("SessionStatus", Literal["active", "idle", "ended"])
+
+
+class Session(CortexModel):
+    sys_id: str = Field(..., alias="_id")
+    session_id: str = Field(..., alias="sessionId")
+    user_id: str = Field(..., alias="userId")
+    tenant_id: str | None = Field(None, alias="tenantId")
+    memory_space_id: str | None = Field(None, alias="memorySpaceId")
+    status: SessionStatus
+    started_at: WireInt = Field(..., alias="startedAt")
+    last_active_at: WireInt = Field(..., alias="lastActiveAt")
+    ended_at: WireInt | None = Field(None, alias="endedAt")
+    expires_at: WireInt | None = Field(None, alias="expiresAt")
+    metadata: SessionMetadata | None = None
+    message_count: WireInt = Field(..., alias="messageCount")
+    memory_count: WireInt = Field(..., alias="memoryCount")
 
 
 class SessionsAPIExpireIdleResult(CortexModel):
@@ -2779,27 +2583,11 @@ class SetMutableOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
 
 
-class SimulationOptions(CortexModel):
-    organization_id: str | None = Field(None, alias="organizationId")
-    memory_space_id: str | None = Field(None, alias="memorySpaceId")
-    conversations: SimulationOptionsConversations | None = None
-    immutable: SimulationOptionsImmutable | None = None
-    mutable: SimulationOptionsMutable | None = None
-    vector: SimulationOptionsVector | None = None
-    sessions: SessionPolicy | None = None
-    compliance: SimulationOptionsCompliance | None = None
-
-
 class SimulationOptionsCompliance(CortexModel):
     mode: ComplianceMode
     data_retention_years: float = Field(..., alias="dataRetentionYears")
     require_justification: list[float] = Field(..., alias="requireJustification")
     audit_logging: bool = Field(..., alias="auditLogging")
-
-
-class SimulationOptionsConversations(CortexModel):
-    retention: SimulationOptionsConversationsRetention
-    purging: SimulationOptionsConversationsPurging
 
 
 class SimulationOptionsConversationsPurging(CortexModel):
@@ -2813,9 +2601,9 @@ class SimulationOptionsConversationsRetention(CortexModel):
     purge_on_user_request: bool = Field(..., alias="purgeOnUserRequest")
 
 
-class SimulationOptionsImmutable(CortexModel):
-    retention: SimulationOptionsImmutableRetention
-    purging: SimulationOptionsImmutablePurging
+class SimulationOptionsConversations(CortexModel):
+    retention: SimulationOptionsConversationsRetention
+    purging: SimulationOptionsConversationsPurging
 
 
 class SimulationOptionsImmutablePurging(CortexModel):
@@ -2823,19 +2611,19 @@ class SimulationOptionsImmutablePurging(CortexModel):
     purge_unused_after: str | None = Field(None, alias="purgeUnusedAfter")
 
 
-class SimulationOptionsImmutableRetention(CortexModel):
-    default_versions: float = Field(..., alias="defaultVersions")
-    by_type: dict[str, SimulationOptionsImmutableRetentionByType] = Field(..., alias="byType")
-
-
 class SimulationOptionsImmutableRetentionByType(CortexModel):
     versions_to_keep: float = Field(..., alias="versionsToKeep")
     delete_after: str | None = Field(None, alias="deleteAfter")
 
 
-class SimulationOptionsMutable(CortexModel):
-    retention: SimulationOptionsMutableRetention
-    purging: SimulationOptionsMutablePurging
+class SimulationOptionsImmutableRetention(CortexModel):
+    default_versions: float = Field(..., alias="defaultVersions")
+    by_type: dict[str, SimulationOptionsImmutableRetentionByType] = Field(..., alias="byType")
+
+
+class SimulationOptionsImmutable(CortexModel):
+    retention: SimulationOptionsImmutableRetention
+    purging: SimulationOptionsImmutablePurging
 
 
 class SimulationOptionsMutablePurging(CortexModel):
@@ -2848,14 +2636,19 @@ class SimulationOptionsMutableRetention(CortexModel):
     purge_inactive_after: str | None = Field(None, alias="purgeInactiveAfter")
 
 
-class SimulationOptionsVector(CortexModel):
-    retention: SimulationOptionsVectorRetention
-    purging: SimulationOptionsVectorPurging
+class SimulationOptionsMutable(CortexModel):
+    retention: SimulationOptionsMutableRetention
+    purging: SimulationOptionsMutablePurging
 
 
 class SimulationOptionsVectorPurging(CortexModel):
     auto_cleanup_versions: bool = Field(..., alias="autoCleanupVersions")
     delete_orphaned: bool = Field(..., alias="deleteOrphaned")
+
+
+class SimulationOptionsVectorRetentionByImportanceItem(CortexModel):
+    range: tuple[float, float]
+    versions: float
 
 
 class SimulationOptionsVectorRetention(CortexModel):
@@ -2866,24 +2659,20 @@ class SimulationOptionsVectorRetention(CortexModel):
     by_source_type: dict[str, float] | None = Field(None, alias="bySourceType")
 
 
-class SimulationOptionsVectorRetentionByImportanceItem(CortexModel):
-    range: tuple[float, float]
-    versions: float
+class SimulationOptionsVector(CortexModel):
+    retention: SimulationOptionsVectorRetention
+    purging: SimulationOptionsVectorPurging
 
 
-class SimulationResult(CortexModel):
-    versions_affected: float = Field(..., alias="versionsAffected")
-    records_affected: float = Field(..., alias="recordsAffected")
-    storage_freed: float = Field(..., alias="storageFreed")
-    cost_savings: float = Field(..., alias="costSavings")
-    breakdown: SimulationResultBreakdown
-
-
-class SimulationResultBreakdown(CortexModel):
-    conversations: SimulationResultBreakdownConversations | None = None
-    immutable: SimulationResultBreakdownImmutable | None = None
-    mutable: SimulationResultBreakdownMutable | None = None
-    vector: SimulationResultBreakdownVector | None = None
+class SimulationOptions(CortexModel):
+    organization_id: str | None = Field(None, alias="organizationId")
+    memory_space_id: str | None = Field(None, alias="memorySpaceId")
+    conversations: SimulationOptionsConversations | None = None
+    immutable: SimulationOptionsImmutable | None = None
+    mutable: SimulationOptionsMutable | None = None
+    vector: SimulationOptionsVector | None = None
+    sessions: SessionPolicy | None = None
+    compliance: SimulationOptionsCompliance | None = None
 
 
 class SimulationResultBreakdownConversations(CortexModel):
@@ -2906,16 +2695,185 @@ class SimulationResultBreakdownVector(CortexModel):
     storage_mb: float = Field(..., alias="storageMB")
 
 
+class SimulationResultBreakdown(CortexModel):
+    conversations: SimulationResultBreakdownConversations | None = None
+    immutable: SimulationResultBreakdownImmutable | None = None
+    mutable: SimulationResultBreakdownMutable | None = None
+    vector: SimulationResultBreakdownVector | None = None
+
+
+class SimulationResult(CortexModel):
+    versions_affected: float = Field(..., alias="versionsAffected")
+    records_affected: float = Field(..., alias="recordsAffected")
+    storage_freed: float = Field(..., alias="storageFreed")
+    cost_savings: float = Field(..., alias="costSavings")
+    breakdown: SimulationResultBreakdown
+
+
 SkippableLayer = TypeAliasType(
     "SkippableLayer", Literal["conversations", "facts", "vector", "users", "agents", "graph"]
 )
 
 
+class RememberParams(CortexModel):
+    memory_space_id: str | None = Field(None, alias="memorySpaceId")
+    tenant_id: str | None = Field(None, alias="tenantId")
+    conversation_id: str = Field(..., alias="conversationId")
+    user_message: str = Field(..., alias="userMessage")
+    agent_response: str = Field(..., alias="agentResponse")
+    user_id: str | None = Field(None, alias="userId")
+    agent_id: str | None = Field(None, alias="agentId")
+    user_name: str | None = Field(None, alias="userName")
+    participant_id: str | None = Field(None, alias="participantId")
+    skip_layers: list[SkippableLayer] | None = Field(None, alias="skipLayers")
+    extract_content: AnyCallable | None = Field(
+        None, alias="extractContent", json_schema_extra={"x-cortex-local": True}
+    )
+    generate_embedding: AnyCallable | None = Field(
+        None, alias="generateEmbedding", json_schema_extra={"x-cortex-local": True}
+    )
+    extract_facts: AnyCallable | None = Field(
+        None, alias="extractFacts", json_schema_extra={"x-cortex-local": True}
+    )
+    auto_embed: bool | None = Field(None, alias="autoEmbed")
+    auto_summarize: bool | None = Field(None, alias="autoSummarize")
+    importance: float | None = None
+    tags: list[str] | None = None
+    fact_deduplication: Literal[False, "exact", "structural", "semantic"] | None = Field(
+        None, alias="factDeduplication"
+    )
+    observer: OrchestrationObserver | None = None
+
+
+class RememberStreamParams(CortexModel):
+    memory_space_id: str | None = Field(None, alias="memorySpaceId")
+    conversation_id: str = Field(..., alias="conversationId")
+    user_message: str = Field(..., alias="userMessage")
+    response_stream: AnyStream = Field(
+        ..., alias="responseStream", json_schema_extra={"x-cortex-local": True}
+    )
+    user_id: str | None = Field(None, alias="userId")
+    agent_id: str | None = Field(None, alias="agentId")
+    user_name: str | None = Field(None, alias="userName")
+    participant_id: str | None = Field(None, alias="participantId")
+    skip_layers: list[SkippableLayer] | None = Field(None, alias="skipLayers")
+    extract_content: AnyCallable | None = Field(
+        None, alias="extractContent", json_schema_extra={"x-cortex-local": True}
+    )
+    generate_embedding: AnyCallable | None = Field(
+        None, alias="generateEmbedding", json_schema_extra={"x-cortex-local": True}
+    )
+    extract_facts: AnyCallable | None = Field(
+        None, alias="extractFacts", json_schema_extra={"x-cortex-local": True}
+    )
+    auto_embed: bool | None = Field(None, alias="autoEmbed")
+    auto_summarize: bool | None = Field(None, alias="autoSummarize")
+    importance: float | None = None
+    tags: list[str] | None = None
+    fact_deduplication: Literal[False, "exact", "structural", "semantic"] | None = Field(
+        None, alias="factDeduplication"
+    )
+    observer: OrchestrationObserver | None = None
+
+
 SourceType = TypeAliasType("SourceType", Literal["system", "conversation", "tool", "a2a"])
+
+
+class MemoryEntry(CortexModel):
+    sys_id: str = Field(..., alias="_id")
+    memory_id: str = Field(..., alias="memoryId")
+    memory_space_id: str = Field(..., alias="memorySpaceId")
+    tenant_id: str | None = Field(None, alias="tenantId")
+    participant_id: str | None = Field(None, alias="participantId")
+    user_id: str | None = Field(None, alias="userId")
+    agent_id: str | None = Field(None, alias="agentId")
+    content: str
+    content_type: ContentType = Field(..., alias="contentType")
+    embedding: list[float] | None = None
+    source_type: SourceType = Field(..., alias="sourceType")
+    source_user_id: str | None = Field(None, alias="sourceUserId")
+    source_user_name: str | None = Field(None, alias="sourceUserName")
+    source_timestamp: WireInt = Field(..., alias="sourceTimestamp")
+    message_role: Literal["user", "agent", "system"] | None = Field(None, alias="messageRole")
+    conversation_ref: ConversationRef | None = Field(None, alias="conversationRef")
+    immutable_ref: ImmutableRef | None = Field(None, alias="immutableRef")
+    mutable_ref: MutableRef | None = Field(None, alias="mutableRef")
+    facts_ref: FactsRef | None = Field(None, alias="factsRef")
+    importance: float
+    tags: list[str]
+    enriched_content: str | None = Field(None, alias="enrichedContent")
+    fact_category: str | None = Field(None, alias="factCategory")
+    version: WireInt
+    previous_versions: list[MemoryVersion] = Field(..., alias="previousVersions")
+    created_at: WireInt = Field(..., alias="createdAt")
+    updated_at: WireInt = Field(..., alias="updatedAt")
+    last_accessed: float | None = Field(None, alias="lastAccessed")
+    access_count: WireInt = Field(..., alias="accessCount")
+
+
+class EnrichedMemory(CortexModel):
+    memory: MemoryEntry
+    conversation: Conversation | None = None
+    source_messages: list[Message] | None = Field(None, alias="sourceMessages")
+    facts: list[FactRecord] | None = None
+
+
+class MemoryAPIRestoreFromArchiveResult(CortexModel):
+    restored: bool
+    memory_id: str = Field(..., alias="memoryId")
+    memory: MemoryEntry
+
+
+class RecallItem(CortexModel):
+    type: Literal["fact", "memory"]
+    id: str
+    content: str
+    score: float
+    source: Literal["facts", "vector", "graph-expanded"]
+    tenant_id: str | None = Field(None, alias="tenantId")
+    user_id: str | None = Field(None, alias="userId")
+    memory: MemoryEntry | None = None
+    fact: FactRecord | None = None
+    graph_context: RecallItemGraphContext | None = Field(None, alias="graphContext")
+    conversation: Conversation | None = None
+    source_messages: list[Message] | None = Field(None, alias="sourceMessages")
+
+
+class RecallSourceBreakdownVector(CortexModel):
+    count: WireInt
+    items: list[MemoryEntry]
+
+
+class RecallSourceBreakdown(CortexModel):
+    vector: RecallSourceBreakdownVector
+    facts: RecallSourceBreakdownFacts
+    graph: RecallSourceBreakdownGraph
+
+
+class RecallResult(CortexModel):
+    items: list[RecallItem]
+    sources: RecallSourceBreakdown
+    context: str | None = None
+    total_results: float = Field(..., alias="totalResults")
+    query_time_ms: WireInt = Field(..., alias="queryTimeMs")
+    graph_expansion_applied: bool = Field(..., alias="graphExpansionApplied")
+
+
+class RememberResult(CortexModel):
+    conversation: RememberResultConversation
+    memories: list[MemoryEntry]
+    facts: list[FactRecord]
+    fact_revisions: list[RememberResultFactRevision] | None = Field(None, alias="factRevisions")
 
 
 class StoreFactOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
+
+
+class StoreFactParamsSourceRef(CortexModel):
+    conversation_id: str | None = Field(None, alias="conversationId")
+    message_ids: list[str] | None = Field(None, alias="messageIds")
+    memory_id: str | None = Field(None, alias="memoryId")
 
 
 class StoreFactParams(CortexModel):
@@ -2946,12 +2904,6 @@ class StoreFactParams(CortexModel):
     valid_until: float | None = Field(None, alias="validUntil")
 
 
-class StoreFactParamsSourceRef(CortexModel):
-    conversation_id: str | None = Field(None, alias="conversationId")
-    message_ids: list[str] | None = Field(None, alias="messageIds")
-    memory_id: str | None = Field(None, alias="memoryId")
-
-
 class StoreFactWithDedupOptions(CortexModel):
     deduplication: (
         Literal[False]
@@ -2967,6 +2919,13 @@ class StoreFactWithDedupOptions(CortexModel):
 
 class StoreImmutableOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
+
+
+class StoreMemoryInputSource(CortexModel):
+    type: SourceType
+    user_id: str | None = Field(None, alias="userId")
+    user_name: str | None = Field(None, alias="userName")
+    timestamp: WireInt | None = None
 
 
 class StoreMemoryInput(CortexModel):
@@ -2991,13 +2950,6 @@ class StoreMemoryInput(CortexModel):
     )
 
 
-class StoreMemoryInputSource(CortexModel):
-    type: SourceType
-    user_id: str | None = Field(None, alias="userId")
-    user_name: str | None = Field(None, alias="userName")
-    timestamp: WireInt | None = None
-
-
 class StoreMemoryOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
 
@@ -3007,16 +2959,16 @@ class StoreMemoryResult(CortexModel):
     facts: list[FactRecord]
 
 
-class StoreWithDedupResult(CortexModel):
-    fact: FactRecord
-    was_updated: bool = Field(..., alias="wasUpdated")
-    deduplication: StoreWithDedupResultDeduplication | None = None
-
-
 class StoreWithDedupResultDeduplication(CortexModel):
     strategy: DeduplicationStrategy
     matched_existing: bool = Field(..., alias="matchedExisting")
     similarity_score: float | None = Field(None, alias="similarityScore")
+
+
+class StoreWithDedupResult(CortexModel):
+    fact: FactRecord
+    was_updated: bool = Field(..., alias="wasUpdated")
+    deduplication: StoreWithDedupResultDeduplication | None = None
 
 
 class StreamCompleteEvent(CortexModel):
@@ -3069,6 +3021,24 @@ class StreamMetrics(CortexModel):
     estimated_cost: float | None = Field(None, alias="estimatedCost")
 
 
+class EnhancedRememberStreamResult(CortexModel):
+    full_response: str = Field(..., alias="fullResponse")
+    stream_metrics: StreamMetrics = Field(..., alias="streamMetrics")
+    progressive_processing: ProgressiveProcessing | None = Field(
+        None, alias="progressiveProcessing"
+    )
+    errors: list[StreamError] | None = None
+    recovered: bool | None = None
+    resume_token: str | None = Field(None, alias="resumeToken")
+    performance: PerformanceInsights | None = None
+    conversation: EnhancedRememberStreamResultConversation
+    memories: list[MemoryEntry]
+    facts: list[FactRecord]
+    fact_revisions: list[EnhancedRememberStreamResultFactRevision] | None = Field(
+        None, alias="factRevisions"
+    )
+
+
 class StreamingOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
     progressive_graph_sync: bool | None = Field(None, alias="progressiveGraphSync")
@@ -3115,6 +3085,11 @@ class UnregisterAgentOptions(CortexModel):
     dry_run: bool | None = Field(None, alias="dryRun")
 
 
+class UnregisterAgentResultVerification(CortexModel):
+    complete: bool
+    issues: list[str]
+
+
 class UnregisterAgentResult(CortexModel):
     agent_id: str = Field(..., alias="agentId")
     unregistered_at: WireInt = Field(..., alias="unregisteredAt")
@@ -3127,11 +3102,6 @@ class UnregisterAgentResult(CortexModel):
     total_deleted: float = Field(..., alias="totalDeleted")
     deleted_layers: list[str] = Field(..., alias="deletedLayers")
     memory_spaces_affected: list[str] = Field(..., alias="memorySpacesAffected")
-
-
-class UnregisterAgentResultVerification(CortexModel):
-    complete: bool
-    issues: list[str]
 
 
 class UpdateContextOptions(CortexModel):
@@ -3185,6 +3155,11 @@ class UpdateMemorySpaceOptions(CortexModel):
     sync_to_graph: bool | None = Field(None, alias="syncToGraph")
 
 
+class UserDeleteResultVerification(CortexModel):
+    complete: bool
+    issues: list[str]
+
+
 class UserDeleteResult(CortexModel):
     user_id: str = Field(..., alias="userId")
     deleted_at: WireInt = Field(..., alias="deletedAt")
@@ -3198,11 +3173,6 @@ class UserDeleteResult(CortexModel):
     verification: UserDeleteResultVerification
     total_deleted: float = Field(..., alias="totalDeleted")
     deleted_layers: list[str] = Field(..., alias="deletedLayers")
-
-
-class UserDeleteResultVerification(CortexModel):
-    complete: bool
-    issues: list[str]
 
 
 class UserFilters(CortexModel):
@@ -3219,6 +3189,14 @@ class UserFilters(CortexModel):
     email: str | None = None
 
 
+class ExportUsersOptions(CortexModel):
+    filters: UserFilters | None = None
+    format: Literal["json", "csv"]
+    include_version_history: bool | None = Field(None, alias="includeVersionHistory")
+    include_conversations: bool | None = Field(None, alias="includeConversations")
+    include_memories: bool | None = Field(None, alias="includeMemories")
+
+
 class UserProfile(CortexModel):
     id: str
     tenant_id: str | None = Field(None, alias="tenantId")
@@ -3226,6 +3204,14 @@ class UserProfile(CortexModel):
     version: WireInt
     created_at: WireInt = Field(..., alias="createdAt")
     updated_at: WireInt = Field(..., alias="updatedAt")
+
+
+class ListUsersResult(CortexModel):
+    users: list[UserProfile]
+    total: WireInt
+    limit: WireInt
+    offset: WireInt
+    has_more: bool = Field(..., alias="hasMore")
 
 
 class UserVersion(CortexModel):

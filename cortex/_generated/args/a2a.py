@@ -3,8 +3,6 @@
 # generated, do not edit.
 """Argument models of the Convex module ``a2a``."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from pydantic import Field

@@ -3,8 +3,6 @@
 # generated, do not edit.
 """Argument models of the Convex module ``factHistory``."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

@@ -3,8 +3,6 @@
 # generated, do not edit.
 """Argument models of the Convex module ``mutable``."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field

@@ -3,8 +3,6 @@
 # generated, do not edit.
 """Argument models of the Convex module ``users``."""
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from pydantic import Field

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from cortex import _mapping as _m
 from cortex._context import AsyncContext
 
-from ..args.a2a import A2aBroadcastArgs, A2aGetConversationArgs, A2aRequestArgs, A2aSendArgs
+from ..args.a2a import A2aBroadcastArgs, A2aGetConversationArgs, A2aSendArgs
 from ..calls import a2a as _c_a2a
 from ..models import (
     A2ABroadcastParams,
@@ -26,7 +26,6 @@ from ..models import (
 __all__ = ["A2ABase"]
 
 _R_send: _m.LazyAdapter[A2AMessage] = _m.LazyAdapter(lambda: A2AMessage)
-_R_request: _m.LazyAdapter[A2AResponse] = _m.LazyAdapter(lambda: A2AResponse)
 _R_broadcast: _m.LazyAdapter[A2ABroadcastResult] = _m.LazyAdapter(lambda: A2ABroadcastResult)
 _R_get_conversation: _m.LazyAdapter[A2AConversation] = _m.LazyAdapter(lambda: A2AConversation)
 
@@ -35,7 +34,7 @@ class A2ABase:
     """Methods of ``cortex.a2a``; orchestration methods are provided by a hand-written subclass."""
 
     __cortex_namespace__: ClassVar[str] = "a2a"
-    __cortex_not_implemented__: ClassVar[frozenset[str]] = frozenset()
+    __cortex_not_implemented__: ClassVar[frozenset[str]] = frozenset({"request"})
 
     def __init__(self, ctx: AsyncContext) -> None:
         self._ctx = ctx
@@ -68,24 +67,10 @@ class A2ABase:
         self,
         params: A2ARequestParams | dict[str, Any],
     ) -> A2AResponse:
-        """``A2AAPI.request``: calls ``a2a:request``."""
-        params = _m.validate_param(A2ARequestParams, params, "params")
-        _args: dict[str, Any] = {}
-        _m.put(_args, "from", _m.path(params, ["from"]))
-        _m.put(_args, "to", _m.path(params, ["to"]))
-        _m.put(_args, "message", _m.path(params, ["message"]))
-        _m.put(_args, "timeout", _m.path(params, ["timeout"]))
-        _m.put(_args, "retries", _m.path(params, ["retries"]))
-        _m.put(_args, "userId", _m.path(params, ["userId"]))
-        _m.put(_args, "contextId", _m.path(params, ["contextId"]))
-        _m.put(_args, "importance", _m.path(params, ["importance"]))
-        _raw = await _c_a2a.a2a_request(
-            self._ctx.transport,
-            _m.build_args(A2aRequestArgs, _args, "a2a:request"),
-            options=self._ctx.options,
+        """``A2AAPI.request`` (thin)."""
+        raise NotImplementedError(
+            "a2a.request is unmapped (result: raises an error depending on the call's value); implemented in a hand-written subclass"
         )
-        _out = _raw
-        return _R_request.parse(_out, "a2a:request")
 
     async def broadcast(
         self,

@@ -394,7 +394,7 @@ class VectorBase:
         self,
         memory_space_id: str,
         memory_id: str,
-        timestamp: int | datetime,
+        timestamp: datetime | int,
     ) -> VectorAPIGetAtTimestampResult | None:
         """``VectorAPI.getAtTimestamp``: calls ``memories:getAtTimestamp``."""
         _args: dict[str, Any] = {}

@@ -236,7 +236,7 @@ class ImmutableBase:
         self,
         type: str,
         id: str,
-        timestamp: int | datetime,
+        timestamp: datetime | int,
     ) -> ImmutableVersionExpanded | None:
         """``ImmutableAPI.getAtTimestamp``: calls ``immutable:getAtTimestamp``."""
         _args: dict[str, Any] = {}

@@ -282,7 +282,7 @@ class MemoryBase:
         self,
         memory_space_id: str,
         memory_id: str,
-        timestamp: int | datetime,
+        timestamp: datetime | int,
     ) -> MemoryAPIGetAtTimestampResult | None:
         """``MemoryAPI.getAtTimestamp`` (orchestration)."""
         raise NotImplementedError(
