@@ -6,7 +6,6 @@ Written once here; ``cortex/_sync/http_transport.py`` is its blocking twin, gene
 from __future__ import annotations
 
 import asyncio  # sync: import time
-import json
 import logging
 from typing import Any
 
@@ -15,7 +14,7 @@ from pydantic import SecretStr
 
 from cortex._transport import wire
 from cortex._transport.base import CallOptions, FunctionKind
-from cortex._transport.encoding import MAX_ARGS_BYTES, decode_value, request_body
+from cortex._transport.encoding import MAX_ARGS_BYTES, loads, request_body
 from cortex._transport.errors import function_error, parse_retry_after, status_error
 from cortex._transport.retry import (
     backoff_delay,
@@ -122,11 +121,13 @@ class AsyncConvexTransport:
 
     def _result(self, kind: FunctionKind, path: str, content: bytes) -> Any:
         try:
-            payload = json.loads(content)
+            payload = loads(content)
         except ValueError:
             raise UnexpectedResponseError(
                 f"{path}: the backend's answer is not JSON", function=path
             ) from None
+        except ValidationError as exc:
+            raise UnexpectedResponseError(f"{path}: {exc.message}", function=path) from None
         if not isinstance(payload, dict):
             raise UnexpectedResponseError(
                 f"{path}: the backend's answer is not an object", function=path
@@ -137,14 +138,14 @@ class AsyncConvexTransport:
                 logger.debug("%s %s: %s", kind, path, line)
         outcome = payload.get("status")
         if outcome == "success":
-            return _decode(path, payload.get("value"))
+            return payload.get("value")
         if outcome == "error":
             raw = self._scrub_text(str(payload.get("errorMessage") or ""))
             data = payload.get("errorData")
             raise function_error(
                 path,
                 raw,
-                _decode(path, data) if data is not None else None,
+                data,
                 schema_version=wire.schema_version(),
             )
         raise UnexpectedResponseError(f"{path}: unknown answer status {outcome!r}", function=path)
@@ -165,10 +166,3 @@ class AsyncConvexTransport:
         """Close the httpx client if this transport created it."""
         if self._owns_client:
             await self._client.aclose()
-
-
-def _decode(path: str, value: Any) -> Any:
-    try:
-        return decode_value(value)
-    except ValidationError as exc:
-        raise UnexpectedResponseError(f"{path}: {exc.message}", function=path) from None

@@ -22,6 +22,7 @@ import base64
 import json
 import math
 import struct
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,7 @@ MAX_SAFE_INTEGER = 2**53
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
+_FLOAT_MAX = sys.float_info.max
 _INT64 = struct.Struct("<q")
 _F64 = struct.Struct("<d")
 
@@ -157,17 +159,60 @@ def encode_value(value: Any, validator: Validator | None = None, path: str = "")
         narrowed = _member_for(value, validator)
         if narrowed is not None and narrowed.get("type") == "array":
             item_validator = narrowed.get("value")
-        return [
-            encode_value(item, item_validator, f"{path}[{index}]")
-            for index, item in enumerate(value)
-        ]
+        return _encode_list(value, item_validator, path)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
+    to_list = getattr(value, "tolist", None)
+    if callable(to_list):  # numpy arrays and scalars
+        return encode_value(to_list(), validator, path)
     raise ValidationError(
         f"value of type {type(value).__name__} at {path or '(root)'} is not a supported Convex value",
         code="UNSUPPORTED_VALUE",
         field=path or None,
     )
+
+
+def _encode_list(
+    value: list[Any] | tuple[Any, ...], item_validator: Validator | None, path: str
+) -> list[Any]:
+    """Encode an array; plain strings, booleans, nulls, finite floats (and ints when no validator asks for int64)
+    are copied without a call per item, which matters for embeddings."""
+    if _plain_float_list(value):
+        return value if isinstance(value, list) else list(value)
+    out: list[Any] = []
+    append = out.append
+    ints_plain = item_validator is None
+    for index, item in enumerate(value):
+        if _is_plain(item, ints_plain):
+            append(item)
+        else:
+            append(encode_value(item, item_validator, f"{path}[{index}]"))
+    return out
+
+
+def _plain_float_list(value: list[Any] | tuple[Any, ...]) -> bool:
+    """True for a non-empty array of finite, non-zero floats (an embedding), checked at C speed."""
+    if not value or type(value[0]) is not float or set(map(type, value)) != {float}:
+        return False
+    try:
+        total = math.fsum(value)
+    except OverflowError:
+        return False
+    return math.isfinite(total) and 0.0 not in value
+
+
+def _is_plain(item: Any, ints_plain: bool) -> bool:
+    """True for a value that is its own Convex JSON encoding."""
+    kind = type(item)
+    if kind is str or kind is bool or item is None:
+        return True
+    if kind is float:
+        return -_FLOAT_MAX <= item <= _FLOAT_MAX and (item != 0.0 or _positive_zero(item))
+    return ints_plain and kind is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER
+
+
+def _positive_zero(value: float) -> bool:
+    return math.copysign(1.0, value) > 0
 
 
 def _encode_object(
@@ -268,6 +313,21 @@ def decode_value(value: Any, path: str = "") -> Any:
     return value
 
 
+def _object_hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        (key,) = obj
+        if key in _MARKERS:
+            return _decode_marker(key, obj[key], "")
+    for key in obj:
+        if key[:1] == "$":
+            raise _bad_value(f"unexpected reserved key {key!r} in an object", "")
+    return obj
+
+
 def loads(data: bytes | str) -> Any:
-    """Parse JSON text and decode Convex markers."""
-    return decode_value(json.loads(data))
+    """Parse JSON text and decode Convex markers while parsing (no second walk over the value).
+
+    Raises ``ValueError`` for text that is not JSON and ``ValidationError`` (``INVALID_CONVEX_VALUE``) for a
+    malformed marker or a reserved key.
+    """
+    return json.loads(data, object_hook=_object_hook)

@@ -187,3 +187,55 @@ def _signs(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _signs(item) for key, item in value.items()}
     return None
+
+
+@pytest.mark.parametrize(
+    "floats",
+    [
+        [1.0, -0.0, 2.0],
+        [0.5, math.nan],
+        (math.inf, 1.0),
+        [1.0, -math.inf],
+        [1e308, 1e308, -0.0],
+    ],
+)
+def test_float_arrays_keep_special_values(floats: Any) -> None:
+    encoded = encode_value(floats)
+    specials = [item for item in encoded if isinstance(item, dict)]
+    assert len(specials) == 1 and set(specials[0]) == {"$float"}
+    assert _signs(decode_value(encoded)) == _signs(list(floats))
+
+
+def test_plain_embeddings_pass_unchanged() -> None:
+    embedding = [0.25, -1.5, 1e-300, 3.0]
+    assert encode_value(embedding) == embedding
+    assert encode_value((1.0, 2.0)) == [1.0, 2.0]
+    assert encode_value([1e308, 1e308]) == [1e308, 1e308]
+
+
+def test_numpy_values_are_encoded_as_lists() -> None:
+    numpy = pytest.importorskip("numpy")
+    assert encode_value(numpy.array([0.5, 1.5], dtype=numpy.float32)) == [0.5, 1.5]
+    assert encode_value({"n": numpy.int64(3)}) == {"n": 3}
+    assert set(encode_value(numpy.float64("nan"))) == {"$float"}
+
+
+@pytest.mark.parametrize("text", ['{"a": {"$integer": "AQ=="}}', '[{"$x": 1}]', '{"$bytes": 5}'])
+def test_loads_rejects_malformed_markers(text: str) -> None:
+    with pytest.raises(ValidationError):
+        loads(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values)
+def test_encode_then_loads_is_identity(value: Any) -> None:
+    back = loads(json.dumps(encode_value(value), allow_nan=False))
+    assert back == value
+    assert _signs(back) == _signs(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(), min_size=1, max_size=40))
+def test_any_float_array_round_trips(floats: list[float]) -> None:
+    back = loads(json.dumps(encode_value(floats), allow_nan=False))
+    assert [repr(x) for x in back] == [repr(x) for x in floats]
