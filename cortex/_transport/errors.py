@@ -105,7 +105,9 @@ def function_error(
     text = message
     if data is not None:
         code, data_message = _code_from_data(data)
-        if data_message and isinstance(data, dict):
+        if isinstance(data, str) and data.strip():
+            text = data.strip()
+        elif data_message:
             text = data_message
     if code is None:
         first = message.split("\n", 1)[0].strip()

@@ -82,13 +82,13 @@ async def test_rate_limit_carries_retry_after(drive: Any, wire: WireServer) -> N
             "Uncaught ConvexError: AGENT_NOT_REGISTERED",
             "AGENT_NOT_REGISTERED",
             "AGENT_NOT_REGISTERED",
-            None,
+            "AGENT_NOT_REGISTERED",
         ),
         (
             "Uncaught ConvexError: x",
             "PUBSUB_NOT_CONFIGURED: needs pub/sub",
             "PUBSUB_NOT_CONFIGURED",
-            None,
+            "PUBSUB_NOT_CONFIGURED: needs pub/sub",
         ),
         ("Uncaught ConvexError: {}", {"code": "QUOTA", "message": "too many"}, "QUOTA", "too many"),
         (
