@@ -72,12 +72,19 @@ def _method_sig(line: str) -> str:
     return line.split("  [", 1)[0].removeprefix("method ")
 
 
+def signature_changes(d: SectionDrift) -> list[str]:
+    """Methods whose Python signature changed (not only their call mapping or class)."""
+    return [k for k, old, new in d.changed if _method_sig(old) != _method_sig(new)]
+
+
 def report(result: dict[str, SectionDrift], *, verbose: bool = True) -> str:
     lines = []
     for section, d in result.items():
-        lines.append(
-            f"## {section}: +{len(d.added)} added, -{len(d.removed)} removed, ~{len(d.changed)} changed"
-        )
+        head = f"## {section}: +{len(d.added)} added, -{len(d.removed)} removed, ~{len(d.changed)} changed"
+        if section == "methods":
+            sig = len(signature_changes(d))
+            head += f" ({sig} signatures, {len(d.changed) - sig} mapping/class only)"
+        lines.append(head)
         if not verbose:
             continue
         lines += [f"+ {k}" for k in d.added]

@@ -90,7 +90,8 @@ def validator_text(v: dict[str, Any]) -> str:
         )
         return "{" + fields + "}"
     if t == "array":
-        return f"{validator_text(v['value'])}[]"
+        inner = validator_text(v["value"])
+        return f"({inner})[]" if v["value"].get("type") == "union" else f"{inner}[]"
     if t == "union":
         return " | ".join(validator_text(m) for m in v["value"])
     if t == "literal":
