@@ -25,13 +25,45 @@ from cortex._generated.calls_sync import mutable as calls
 from cortex.embedded.engine import Engine
 from cortex.embedded.transport import AsyncEmbeddedTransport, SyncEmbeddedTransport
 
-WORDS = (
-    "tea coffee morning evening project deadline meeting friend family travel paris tokyo python rust music "
-    "guitar piano running cycling book novel movie dinner lunch recipe garden dog cat birthday gift email phone"
-).split()
+WORDS = [
+    "tea",
+    "coffee",
+    "morning",
+    "evening",
+    "project",
+    "deadline",
+    "meeting",
+    "friend",
+    "family",
+    "travel",
+    "paris",
+    "tokyo",
+    "python",
+    "rust",
+    "music",
+    "guitar",
+    "piano",
+    "running",
+    "cycling",
+    "book",
+    "novel",
+    "movie",
+    "dinner",
+    "lunch",
+    "recipe",
+    "garden",
+    "dog",
+    "cat",
+    "birthday",
+    "gift",
+    "email",
+    "phone",
+]
 
 
-def memory(i: int, rng: np.random.Generator, space: str, embedding: list[float] | None = None) -> dict[str, Any]:
+def memory(
+    i: int, rng: np.random.Generator, space: str, embedding: list[float] | None = None
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "memoryId": f"m{i}",
         "memorySpaceId": space,
@@ -56,7 +88,9 @@ def bench_transport_inserts(workdir: Path, n: int) -> float:
     with SyncEmbeddedTransport(workdir / "inserts.db") as t:
         t0 = time.perf_counter()
         for i in range(n):
-            calls.mutable_set(t, MutableSetArgs(namespace="bench", key=f"k{i}", value={"i": i, "text": "payload"}))
+            calls.mutable_set(
+                t, MutableSetArgs(namespace="bench", key=f"k{i}", value={"i": i, "text": "payload"})
+            )
         return n / (time.perf_counter() - t0)
 
 
@@ -67,7 +101,9 @@ def bench_embedding_inserts(workdir: Path, n: int) -> float:
     try:
         t0 = time.perf_counter()
         for i in range(n):
-            engine.run_mutation(lambda ctx, i=i: ctx.db.insert("memories", memory(i, rng, "s1", vectors[i])))
+            engine.run_mutation(
+                lambda ctx, i=i: ctx.db.insert("memories", memory(i, rng, "s1", vectors[i]))
+            )
         return n / (time.perf_counter() - t0)
     finally:
         engine.close()
@@ -90,9 +126,13 @@ def bench_keyword(workdir: Path, n: int) -> tuple[float, float]:
             space = f"space-{rng.integers(10)}"
             t0 = time.perf_counter()
             engine.run_query(
-                lambda ctx, text=text, space=space: ctx.db.query("memories")
-                .with_search_index("by_content", lambda q: q.search("content", text).eq("memorySpaceId", space))
-                .take(20)
+                lambda ctx, text=text, space=space: (
+                    ctx.db.query("memories")
+                    .with_search_index(
+                        "by_content", lambda q: q.search("content", text).eq("memorySpaceId", space)
+                    )
+                    .take(20)
+                )
             )
             latencies.append((time.perf_counter() - t0) * 1000)
         return float(np.percentile(latencies, 50)), float(np.percentile(latencies, 95))
@@ -135,14 +175,20 @@ def main(argv: list[str] | None = None) -> None:
         work = Path(tmp)
         print("embedded engine")
         rate = bench_transport_inserts(work, 3000)
-        print(f"  inserts/s, mutable:set via SyncEmbeddedTransport (1 txn/call): {rate:8.0f}   goal >= 2000")
+        print(
+            f"  inserts/s, mutable:set via SyncEmbeddedTransport (1 txn/call): {rate:8.0f}   goal >= 2000"
+        )
         rate = bench_embedding_inserts(work, 1000)
         print(f"  inserts/s, memory with 768-dim embedding (1 txn/insert):       {rate:8.0f}")
         n = 10_000 if args.quick else 100_000
         p50, p95 = bench_keyword(work, n)
-        print(f"  keyword search at {n} memories (10 spaces), take 20: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+        print(
+            f"  keyword search at {n} memories (10 spaces), take 20: p50 {p50:.2f} ms, p95 {p95:.2f} ms"
+        )
         stall, rate = asyncio.run(_loop_stall(work, 500))
-        print(f"  async transport, 500 concurrent calls: {rate:.0f} calls/s, longest event-loop stall {stall:.2f} ms")
+        print(
+            f"  async transport, 500 concurrent calls: {rate:.0f} calls/s, longest event-loop stall {stall:.2f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -66,16 +66,25 @@ def run_size(n: int, workdir: Path) -> dict[str, float]:
             chunk = data[start : start + 1000]
 
             def insert(ctx: Any, chunk: np.ndarray = chunk, start: int = start) -> list[str]:
-                return [ctx.db.insert("memories", _memory(start + j, v.tolist())) for j, v in enumerate(chunk)]
+                return [
+                    ctx.db.insert("memories", _memory(start + j, v.tolist()))
+                    for j, v in enumerate(chunk)
+                ]
 
             ids += engine.run_mutation(insert)
         insert_s = time.perf_counter() - t0
-        queries = data[rng.integers(n, size=QUERIES)] + 0.3 * rng.normal(size=(QUERIES, DIMS)).astype(np.float32)
+        queries = data[rng.integers(n, size=QUERIES)] + 0.3 * rng.normal(
+            size=(QUERIES, DIMS)
+        ).astype(np.float32)
 
         def search(q: np.ndarray) -> list[dict[str, Any]]:
             return engine.run_query(
                 lambda ctx: ctx.vector_search(
-                    "memories", "by_embedding", vector=q.tolist(), limit=10, filter=lambda f: f.eq("memorySpaceId", SPACE)
+                    "memories",
+                    "by_embedding",
+                    vector=q.tolist(),
+                    limit=10,
+                    filter=lambda f: f.eq("memorySpaceId", SPACE),
                 )
             )
 
@@ -124,7 +133,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{r['exact_p50']:>12.2f}ms {r['exact_p95']:>6.2f}ms | {r['insert_per_s']:>10.0f} {r['build_s']:>20.2f}",
                 flush=True,
             )
-    print("goal: p50 <= 5 ms at 100k, recall@10 >= 0.95 (exact scan = numpy matrix product over float32 vectors)")
+    print(
+        "goal: p50 <= 5 ms at 100k, recall@10 >= 0.95 (exact scan = numpy matrix product over float32 vectors)"
+    )
 
 
 if __name__ == "__main__":

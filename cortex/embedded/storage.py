@@ -76,6 +76,7 @@ def connect(
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA wal_autocheckpoint=4000")
     return conn
 
 
@@ -196,12 +197,18 @@ class Store:
     def _index_rows(
         self, table: str, doc: dict[str, Any], ct: float, doc_id: str
     ) -> list[tuple[str, bytes]]:
-        rows = [
-            (f"{table}.by_creation_time", values.index_key(ct) + values.index_key(doc_id)),
-            (f"{table}.by_id", values.index_key(doc_id)),
-        ]
+        tail = values.index_key(ct) + values.index_key(doc_id)
+        encoded: dict[str, bytes] = {}
+        rows = [(f"{table}.by_creation_time", tail), (f"{table}.by_id", values.index_key(doc_id))]
         for name, fields in self._index_fields[table].items():
-            rows.append((f"{table}.{name}", self._key(fields, doc, ct, doc_id)))
+            parts = []
+            for f in fields:
+                enc = encoded.get(f)
+                if enc is None:
+                    enc = encoded[f] = values.index_key(values.field_path_value(doc, f))
+                parts.append(enc)
+            parts.append(tail)
+            rows.append((f"{table}.{name}", b"".join(parts)))
         return rows
 
     # ---- documents ---------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ FILTERED_EXACT_BELOW = 8192
 SAVE_EVERY = 50_000
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 96
+EXPANSION_SEARCH = 256
 
 _DDL = (
     "CREATE TABLE IF NOT EXISTS vec(label INTEGER PRIMARY KEY AUTOINCREMENT, ix TEXT NOT NULL, rid INTEGER NOT NULL, "
@@ -276,7 +276,9 @@ class VectorIndexes:
 
     def _top_seq(self) -> int:
         """The highest log sequence number ever handed out (survives compaction)."""
-        row = self.store.conn.execute("SELECT seq FROM sqlite_sequence WHERE name='vec_log'").fetchone()
+        row = self.store.conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name='vec_log'"
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def _rebuild(self, ix: str) -> None:
