@@ -183,3 +183,75 @@ def iso_string(ms: float) -> str:
     whole = math.floor(ms)
     moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=whole)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{whole % 1000:03d}Z"
+
+
+def slice_(items: list[Any], start: Any = 0, end: Any = UNDEFINED) -> list[Any]:
+    """``items.slice(start, end)``: bounds truncated toward zero, negative ones counted from the end."""
+    n = len(items)
+
+    def bound(value: Any, default: int) -> int:
+        if value is UNDEFINED or value is None:
+            return default
+        number = to_number(value)
+        if math.isnan(number):
+            return 0
+        if math.isinf(number):
+            return n if number > 0 else 0
+        whole = int(number)
+        return max(n + whole, 0) if whole < 0 else min(whole, n)
+
+    lo = bound(start, 0)
+    hi = bound(end, n)
+    return items[lo:hi] if lo < hi else []
+
+
+_JS_SPACE = frozenset(
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def trim(text: str) -> str:
+    """``text.trim()``: strips JavaScript white space and line terminators (not Python's wider set)."""
+    lo, hi = 0, len(text)
+    while lo < hi and text[lo] in _JS_SPACE:
+        lo += 1
+    while hi > lo and text[hi - 1] in _JS_SPACE:
+        hi -= 1
+    return text[lo:hi]
+
+
+def code_unit_key(text: str) -> bytes:
+    """A sort key that orders strings like JavaScript's ``<`` and default ``Array.prototype.sort``
+    (by UTF-16 code units)."""
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def _array_index(key: str) -> int | None:
+    if key.isdigit() and key.isascii() and (key == "0" or not key.startswith("0")):
+        number = int(key)
+        if number < 2**32 - 1:
+            return number
+    return None
+
+
+def own_keys(obj: dict[str, Any]) -> list[str]:
+    """``Object.keys(obj)`` order: array-index keys ascending, then the other keys in insertion order."""
+    indexed = sorted((idx, k) for k in obj if (idx := _array_index(k)) is not None)
+    return [k for _, k in indexed] + [k for k in obj if _array_index(k) is None]
+
+
+def spread(value: Any) -> dict[str, Any]:
+    """The members ``{...value}`` copies: an object's own members, a string's characters or an array's items by
+    index; nothing for ``null``, ``undefined``, numbers and booleans."""
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, str):
+        units = value.encode("utf-16-le", "surrogatepass")
+        chars = [
+            units[i : i + 2].decode("utf-16-le", "surrogatepass") for i in range(0, len(units), 2)
+        ]
+        return {str(i): c for i, c in enumerate(chars)}
+    if isinstance(value, list):
+        return {str(i): v for i, v in enumerate(value) if v is not UNDEFINED}
+    return {}
