@@ -96,3 +96,7 @@ def serve(
         uvicorn.run(create_app(engine, admin_key=key), host=host, port=port, log_level="warning")
     finally:
         engine.close()
+
+
+if __name__ == "__main__":
+    app()
