@@ -168,7 +168,7 @@ def decode_cursor(ix: str, cursor: str) -> bytes:
         raw = base64.urlsafe_b64decode(cursor.encode("ascii"))
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
         raise EngineError(f"Uncaught Error: Invalid cursor {cursor!r}") from exc
-    name, sep, key = raw.partition(b"\x00")
+    name, sep, key = raw.partition(b"\x00")  # an empty key means "the start of the range"
     if not sep or name.decode("utf-8", "replace") != ix:
         raise EngineError(
             "Uncaught Error: InvalidCursor: this cursor was produced by a different query"
@@ -247,8 +247,20 @@ class Query:
             raise EngineError("Uncaught Error: paginate() needs numItems >= 0")
         lo, hi = self._lo, self._hi
         cursor = options.get("cursor")
-        if cursor:
-            key = decode_cursor(self._ix, cursor)
+        key = decode_cursor(self._ix, cursor) if cursor else b""
+        if int(num) == 0:
+            # An empty page: nothing consumed, so the cursor stays where it was (b"" = the start of the range).
+            lo0, hi0 = (
+                (lo, min(hi, key) if key else hi)
+                if self._desc
+                else (max(lo, key + b"\x00") if key else lo, hi)
+            )
+            empty = (
+                next(self._db.store.scan(self._ix, lo0, hi0, desc=self._desc, batch=1), None)
+                is None
+            )
+            return {"page": [], "isDone": empty, "continueCursor": encode_cursor(self._ix, key)}
+        if key:
             if self._desc:
                 hi = min(hi, key)
             else:
@@ -277,5 +289,6 @@ class Query:
                 "isDone": False,
                 "continueCursor": encode_cursor(self._ix, last_key),
             }
-        end = lo if self._desc else hi
+        # Past the end: every key is >= b"\x01", so a descending cursor of b"\x00" selects nothing (b"" = start).
+        end = (lo or b"\x00") if self._desc else hi
         return {"page": page, "isDone": True, "continueCursor": encode_cursor(self._ix, end)}

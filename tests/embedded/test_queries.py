@@ -180,3 +180,22 @@ def test_creation_time_is_the_implicit_last_index_field(engine: Engine) -> None:
         )
     )
     assert [d["_id"] for d in later] == [d["_id"] for d in docs[3:]]
+
+
+def test_zero_item_page_keeps_the_position(engine: Engine) -> None:
+    _seed(engine, [("a", "k1", 1), ("a", "k2", 2)])
+
+    def page(ctx: Any, n: int, cursor: str | None) -> dict[str, Any]:
+        return (
+            ctx.db.query("mutable")
+            .with_index("by_updated")
+            .paginate({"numItems": n, "cursor": cursor})
+        )
+
+    empty = engine.run_query(lambda ctx: page(ctx, 0, None))
+    assert empty["page"] == [] and empty["isDone"] is False
+    first = engine.run_query(lambda ctx: page(ctx, 1, empty["continueCursor"]))
+    assert [d["key"] for d in first["page"]] == ["k1"]
+    still = engine.run_query(lambda ctx: page(ctx, 0, first["continueCursor"]))
+    rest = engine.run_query(lambda ctx: page(ctx, 5, still["continueCursor"]))
+    assert [d["key"] for d in rest["page"]] == ["k2"] and rest["isDone"] is True
