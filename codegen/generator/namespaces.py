@@ -201,6 +201,15 @@ class _Builder:
         fn = self.functions.get(call["function"])
         if fn is None:
             raise Unmappable(f"Convex function {call['function']} is not in functions.json")
+        fields = (fn.args or {}).get("value", {})
+        unknown = sorted(set(call.get("args", {})) - set(fields))
+        if unknown:
+            raise Unmappable(f"arguments {unknown} are not accepted by {fn.path}")
+        missing = sorted(
+            k for k, f in fields.items() if not f.get("optional") and k not in call.get("args", {})
+        )
+        if missing:
+            raise Unmappable(f"required arguments {missing} of {fn.path} are not mapped")
         ctx = ExprContext(params={p.ts_name: p.name for p in params}, helpers=self.helpers)
         args = [(key, compile_expr(expr, ctx)) for key, expr in call.get("args", {}).items()]
         result = None
