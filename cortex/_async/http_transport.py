@@ -103,7 +103,9 @@ class AsyncConvexTransport:
                 )
             except httpx.HTTPError as exc:
                 if attempt < retries and may_retry_exception(kind, exc):
-                    await asyncio.sleep(backoff_delay(self._policy, attempt, None))
+                    delay = backoff_delay(self._policy, attempt, None)
+                    _log_retry(path, type(exc).__name__, delay, attempt)
+                    await asyncio.sleep(delay)
                     attempt += 1
                     continue
                 raise connection_error(exc, path) from exc
@@ -112,7 +114,9 @@ class AsyncConvexTransport:
                 return self._result(kind, path, response.content)
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             if attempt < retries and may_retry_status(kind, status):
-                await asyncio.sleep(backoff_delay(self._policy, attempt, retry_after))
+                delay = backoff_delay(self._policy, attempt, retry_after)
+                _log_retry(path, f"HTTP {status}", delay, attempt)
+                await asyncio.sleep(delay)
                 attempt += 1
                 continue
             raise status_error(
@@ -166,3 +170,7 @@ class AsyncConvexTransport:
         """Close the httpx client if this transport created it."""
         if self._owns_client:
             await self._client.aclose()
+
+
+def _log_retry(path: str, reason: str, delay: float, attempt: int) -> None:
+    logger.debug("%s failed (%s); retry %d in %.2f s", path, reason, attempt + 1, delay)

@@ -104,7 +104,9 @@ class SyncConvexTransport:
                 )
             except httpx.HTTPError as exc:
                 if attempt < retries and may_retry_exception(kind, exc):
-                    time.sleep(backoff_delay(self._policy, attempt, None))
+                    delay = backoff_delay(self._policy, attempt, None)
+                    _log_retry(path, type(exc).__name__, delay, attempt)
+                    time.sleep(delay)
                     attempt += 1
                     continue
                 raise connection_error(exc, path) from exc
@@ -113,7 +115,9 @@ class SyncConvexTransport:
                 return self._result(kind, path, response.content)
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             if attempt < retries and may_retry_status(kind, status):
-                time.sleep(backoff_delay(self._policy, attempt, retry_after))
+                delay = backoff_delay(self._policy, attempt, retry_after)
+                _log_retry(path, f"HTTP {status}", delay, attempt)
+                time.sleep(delay)
                 attempt += 1
                 continue
             raise status_error(
@@ -167,3 +171,7 @@ class SyncConvexTransport:
         """Close the httpx client if this transport created it."""
         if self._owns_client:
             self._client.close()
+
+
+def _log_retry(path: str, reason: str, delay: float, attempt: int) -> None:
+    logger.debug("%s failed (%s); retry %d in %.2f s", path, reason, attempt + 1, delay)
