@@ -37,7 +37,7 @@ ID_INSIDE_TEXT = re.compile(
 # Generated string ids of upstream: `<prefix>-<Date.now()>[-<n>][-s|-r]-<base36 random>`.
 GENERATED_ID = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)-(\d{13})((?:-[0-9a-z]+)+)\b")
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
-DIGITS13 = re.compile(r"(?<!\d)\d{13}(?:\.0)?(?!\d)")
+DIGITS13 = re.compile(r"(?<![\d.])\d{13}(?:\.\d+)?(?![\d.])")
 REQUEST_ID = re.compile(r"^\[Request ID: [^\]]*\]\s*")
 UNCAUGHT = re.compile(r"^(?:Uncaught\s+)?(?:ConvexError|Error):\s*")
 

@@ -40,6 +40,11 @@ def test_times_generated_ids_and_shifted_times() -> None:
         "<gen:fact:1>",
     ]
     assert n.value("mem-1600000000000-abc") == "mem-1600000000000-abc"
+    assert (
+        n.value(f'"_creationTime": {int(NOW) + 7}.028, "n": 1600000000000')
+        == '"_creationTime": <time>, "n": 1600000000000'
+    )
+
     assert n.value({"n": 1, "b": True}) == {"b": True, "n": 1.0}
 
 
