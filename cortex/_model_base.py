@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterable, Callable
 from datetime import datetime, timezone
-from typing import Annotated, Any, ClassVar, TypeAlias
+from typing import Annotated, Any, ClassVar, TypeAlias, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, model_validator
 
@@ -27,6 +27,7 @@ __all__ = [
     "CortexModel",
     "EpochMs",
     "Service",
+    "StreamOf",
     "WireInt",
     "to_epoch_ms",
 ]
@@ -148,3 +149,8 @@ Service: TypeAlias = Annotated[Any, _LOCAL]
 
 AnyStream: TypeAlias = Annotated[AsyncIterable[Any], _LOCAL]
 """An async stream of values. Never serialised."""
+
+_T = TypeVar("_T")
+
+StreamOf: TypeAlias = Annotated[AsyncIterable[_T], _LOCAL]
+"""An async stream of ``_T`` values (``StreamOf[str]``). Never serialised."""

@@ -20,6 +20,8 @@ from datamodel_code_generator import (
 )
 from datamodel_code_generator.enums import DataModelType
 
+from codegen.generator.api_types import Annotator, ModelIndex
+
 _BASE = "cortex._model_base"
 NULLABLE_KEY = "x-cortex-nullable"
 LOCAL_KEY = "x-cortex-local"
@@ -32,15 +34,22 @@ _CUSTOM = {
 }
 
 
-def preprocess(node: Any, local_defs: set[str]) -> Any:
+_STREAM_TOKEN = "StreamOf__"
+
+
+def preprocess(node: Any, local_defs: set[str], streams: list[Any] | None = None) -> Any:
     """Return a copy of a JSON Schema with every ``x-cortex-kind`` and integer node made generator-ready."""
     if isinstance(node, list):
-        return [preprocess(n, local_defs) for n in node]
+        return [preprocess(n, local_defs, streams) for n in node]
     if not isinstance(node, dict):
         return node
     kind = node.get("x-cortex-kind")
     if kind == "date":
         return {"customTypePath": _CUSTOM[kind]}
+    if kind == "stream" and streams is not None:
+        # A placeholder type, replaced by ``StreamOf[<items>]`` in post-processing.
+        streams.append(node.get("items", {}))
+        return {"customTypePath": f"{_BASE}.{_STREAM_TOKEN}{len(streams) - 1}", LOCAL_KEY: True}
     if kind in _CUSTOM:
         return {"customTypePath": _CUSTOM[kind], LOCAL_KEY: True}
     if kind == "unknown":
@@ -54,14 +63,14 @@ def preprocess(node: Any, local_defs: set[str]) -> Any:
         if key.startswith("x-cortex-"):
             continue
         if key == "$defs":
-            out[key] = {k: preprocess(v, local_defs) for k, v in value.items()}
+            out[key] = {k: preprocess(v, local_defs, streams) for k, v in value.items()}
         elif key == "properties":
-            out[key] = {k: _property(v, local_defs) for k, v in value.items()}
+            out[key] = {k: _property(v, local_defs, streams) for k, v in value.items()}
         elif key == "additionalProperties" and isinstance(value, bool):
             # Every model tolerates unknown fields through its base class; ``true`` would add nothing.
             continue
         else:
-            out[key] = preprocess(value, local_defs)
+            out[key] = preprocess(value, local_defs, streams)
     return out
 
 
@@ -82,9 +91,9 @@ def _refs(node: Any) -> set[str]:
     return found
 
 
-def _property(node: Any, local_defs: set[str]) -> Any:
+def _property(node: Any, local_defs: set[str], streams: list[Any] | None) -> Any:
     """A property schema, marked nullable (``None`` is sent, not dropped) or local (never serialised)."""
-    out = preprocess(node, local_defs)
+    out = preprocess(node, local_defs, streams)
     if isinstance(out, dict):
         if _admits_null(node):
             out = {**out, NULLABLE_KEY: True}
@@ -102,9 +111,11 @@ def local_defs_of(types_schema: dict[str, Any]) -> set[str]:
     }
 
 
-def generate_models(types_schema: dict[str, Any]) -> str:
-    """The source of ``cortex/_generated/models.py`` (before the header and formatting are applied)."""
-    schema = preprocess(copy.deepcopy(types_schema), local_defs_of(types_schema))
+def generate_models(types_schema: dict[str, Any]) -> tuple[str, list[str]]:
+    """The source of ``cortex/_generated/models.py`` before post-processing, and the item annotation of each
+    stream placeholder (``StreamOf__<n>``)."""
+    streams: list[Any] = []
+    schema = preprocess(copy.deepcopy(types_schema), local_defs_of(types_schema), streams)
     # A root object whose $defs are the models; no root model of its own.
     schema = {"$schema": schema.get("$schema"), "$defs": schema.get("$defs", {})}
     result = generate(
@@ -133,7 +144,10 @@ def generate_models(types_schema: dict[str, Any]) -> str:
         disable_future_imports=True,
     )
     assert isinstance(result, str)
-    return result
+    defs = types_schema.get("$defs", {})
+    classes = {n for n, d in defs.items() if isinstance(d, dict) and d.get("type") == "object"}
+    annotator = Annotator(ModelIndex(classes=classes, aliases=set(defs) - classes, defs=defs))
+    return result, [annotator.annotate(items) for items in streams]
 
 
 _HEADER = re.compile(r"\A(#[^\n]*\n)+\s*")
@@ -146,11 +160,22 @@ _CLASSES = re.compile(r"^class (\w+)\(", re.MULTILINE)
 _ALIASES = re.compile(r"^(\w+) = TypeAliasType\(", re.MULTILINE)
 
 
-def postprocess(source: str) -> tuple[str, set[str], set[str]]:
-    """Strip the tool's header, redundant configs and the placeholder root.
+def _streams(source: str, items: list[str]) -> str:
+    if not items:
+        return source
+    token = re.compile(rf"\b{_STREAM_TOKEN}(\d+)\b")
+    head, sep, body = source.partition("\n\n\n")  # imports, then the models
+    head = token.sub("StreamOf", head)
+    head = re.sub(r"\bStreamOf(, StreamOf\b)+", "StreamOf", head)
+    return head + sep + token.sub(lambda m: f"StreamOf[{items[int(m.group(1))]}]", body)
+
+
+def postprocess(generated: tuple[str, list[str]]) -> tuple[str, set[str], set[str]]:
+    """Strip the tool's header, redundant configs and the placeholder root; write stream types.
 
     Returns (source with ``__all__``, model class names, type alias names).
     """
+    source = _streams(*generated)
     source = _HEADER.sub("", source)
     source = _CONFIG_BLOCK.sub("\n", source)
     source = _ROOT_ALIAS.sub("", source)

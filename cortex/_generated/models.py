@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 from typing_extensions import TypeAliasType
 
-from cortex._model_base import AnyCallable, AnyStream, CortexModel, EpochMs, Service, WireInt
+from cortex._model_base import AnyCallable, CortexModel, EpochMs, Service, StreamOf, WireInt
 
 
 class A2ABroadcastParamsMetadata(CortexModel):
@@ -2749,7 +2749,7 @@ class RememberStreamParams(CortexModel):
     memory_space_id: str | None = Field(None, alias="memorySpaceId")
     conversation_id: str = Field(..., alias="conversationId")
     user_message: str = Field(..., alias="userMessage")
-    response_stream: AnyStream = Field(
+    response_stream: StreamOf[str] = Field(
         ..., alias="responseStream", json_schema_extra={"x-cortex-local": True}
     )
     user_id: str | None = Field(None, alias="userId")

@@ -98,6 +98,12 @@ def test_models_markers(pkg: Any) -> None:
         "generateEmbedding" not in wire and "graph" not in wire
     )  # client-side objects never serialised
     assert wire["createdAt"] == 1 and wire["position"] == [1.0, 2.0]
+    async def chunks() -> Any:
+        yield "a"
+
+    stream = models.StreamOptions(stream=chunks())
+    assert stream.to_wire() == {}
+    assert "AsyncIterable[str]" in str(models.StreamOptions.model_fields["stream"].annotation)
     part = models.ImagePart(type="image", url="u")
     assert part.to_wire() == {"type": "image", "url": "u"}
 
