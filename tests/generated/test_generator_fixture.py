@@ -98,6 +98,7 @@ def test_models_markers(pkg: Any) -> None:
         "generateEmbedding" not in wire and "graph" not in wire
     )  # client-side objects never serialised
     assert wire["createdAt"] == 1 and wire["position"] == [1.0, 2.0]
+
     async def chunks() -> Any:
         yield "a"
 
