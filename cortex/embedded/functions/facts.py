@@ -40,6 +40,7 @@ from cortex.embedded import (
     handler,
     js,
 )
+from cortex.embedded.functions.fact_history import supersession_cycle
 from cortex.embedded.functions.memories import iso_time, js_stringify, new_id
 
 TABLE = "facts"
@@ -423,8 +424,10 @@ def get_history(ctx: QueryCtx, args: FactsGetHistoryArgs) -> list[Doc]:
     seen = {fact["_id"]}
     while js.truthy(oldest.get("supersedes", UNDEFINED)):
         previous = _by_fact_id(ctx, oldest["supersedes"])
-        if previous is None or previous["_id"] in seen:
+        if previous is None:
             break
+        if previous["_id"] in seen:
+            raise supersession_cycle(args.fact_id)
         seen.add(previous["_id"])
         oldest = previous
     history = [oldest]
@@ -432,8 +435,10 @@ def get_history(ctx: QueryCtx, args: FactsGetHistoryArgs) -> list[Doc]:
     current = oldest
     while js.truthy(current.get("supersededBy", UNDEFINED)):
         following = _by_fact_id(ctx, current["supersededBy"])
-        if following is None or following["_id"] in chained:
+        if following is None:
             break
+        if following["_id"] in chained:
+            raise supersession_cycle(args.fact_id)
         chained.add(following["_id"])
         history.append(following)
         current = following
