@@ -366,3 +366,19 @@ def test_bad_arguments_write_nothing(t: SyncEmbeddedTransport) -> None:
     with pytest.raises(BackendValidationError):
         t.call("mutation", create, {"purpose": 1, "memorySpaceId": "s"})
     assert calls.contexts_count(t, ContextsCountArgs()) == 0
+
+
+def test_public_sdk_namespace_round_trip() -> None:
+    from cortex import CortexConfig, SyncCortex
+
+    client = SyncCortex(CortexConfig(local_path=":memory:"))
+    try:
+        root = client.contexts.create({"purpose": "p", "memorySpaceId": "s"})
+        child = client.contexts.create(
+            {"purpose": "c", "memorySpaceId": "s", "parentId": root.context_id}
+        )
+        assert child.root_id == root.context_id and child.depth == 1
+        assert [c.context_id for c in client.contexts.list()] == [child.context_id, root.context_id]
+        assert client.contexts.count() == 2
+    finally:
+        client.close()

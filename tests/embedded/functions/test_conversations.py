@@ -340,3 +340,17 @@ def test_bad_arguments_write_nothing(t: SyncEmbeddedTransport) -> None:
             {"conversationId": "c", "message": {"id": "m", "role": "bot", "content": "x"}},
         )
     assert calls.conversations_count(t, ConversationsCountArgs()) == 0
+
+
+def test_public_sdk_namespace_round_trip() -> None:
+    from cortex import CortexConfig, SyncCortex
+
+    client = SyncCortex(CortexConfig(local_path=":memory:"))
+    try:
+        made = client.conversations.create(
+            {"memorySpaceId": "s", "type": "user-agent", "participants": UA}
+        )
+        assert made.conversation_id.startswith("conv-") and made.message_count == 0
+        assert client.conversations.count() == 1
+    finally:
+        client.close()

@@ -198,3 +198,20 @@ def test_bad_arguments_write_nothing(t: SyncEmbeddedTransport) -> None:
     with pytest.raises(BackendValidationError):
         t.call("mutation", store, {"type": "kb", "id": "a", "data": 1, "extra": True})
     assert calls.immutable_count(t, ImmutableCountArgs()) == 0
+
+
+def test_public_sdk_namespace_round_trip() -> None:
+    from cortex import CortexConfig, SyncCortex
+
+    client = SyncCortex(CortexConfig(local_path=":memory:"))
+    try:
+        client.immutable.store({"type": "kb", "id": "a", "data": {"v": 1}})
+        second = client.immutable.store({"type": "kb", "id": "a", "data": {"v": 2}})
+        assert second.version == 2 and second.previous_versions[0].data == {"v": 1}
+        first = client.immutable.get_version("kb", "a", 1)
+        assert first is not None and first.data == {"v": 1}
+        assert client.immutable.count() == 1
+        trimmed = client.immutable.purge_versions("kb", "a", 1)
+        assert trimmed.versions_purged == 1 and trimmed.versions_remaining == 1
+    finally:
+        client.close()
