@@ -143,7 +143,9 @@ def dumps(doc: dict[str, Any]) -> str:
     try:
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (ValueError, TypeError):  # bytes, non-finite floats or UNDEFINED: tag them
-        return json.dumps(_to_storage(doc), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return json.dumps(
+            _to_storage(doc), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
 
 
 def loads(text: str) -> dict[str, Any]:
