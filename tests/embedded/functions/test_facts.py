@@ -284,3 +284,29 @@ def test_bad_arguments(t: Transport) -> None:
         t.call("mutation", path_of(FactsStoreArgs), {"memorySpaceId": "s1", "fact": "x"})
     assert info.value.code == "ARGUMENT_VALIDATION_ERROR"
     assert calls.facts_count(t, FactsCountArgs(memory_space_id="s1")) == 0
+
+
+def test_sdk_facts_namespace_isolates_tenants(tmp_path: Any) -> None:
+    from cortex import CortexConfig, SyncCortex
+
+    db = str(tmp_path / "cortex.db")
+    params = {
+        "memorySpaceId": "s",
+        "fact": "Alice likes tea",
+        "factType": "preference",
+        "confidence": 90,
+        "sourceType": "manual",
+    }
+    with SyncCortex(CortexConfig(local_path=db, auth={"tenant_id": "t1"})) as tenant:
+        mine = tenant.facts.store(params)
+        assert mine.tenant_id == "t1"
+    with SyncCortex(CortexConfig(local_path=db)) as plain:
+        shared = plain.facts.store({**params, "fact": "Bob likes tea"})
+        assert {f.fact_id for f in plain.facts.list({"memorySpaceId": "s"})} == {
+            mine.fact_id,
+            shared.fact_id,
+        }
+    with SyncCortex(CortexConfig(local_path=db, auth={"tenant_id": "t1"})) as tenant:
+        assert [f.fact_id for f in tenant.facts.list({"memorySpaceId": "s"})] == [mine.fact_id]
+        assert tenant.facts.get("s", shared.fact_id) is None
+        assert tenant.facts.get("s", mine.fact_id) is not None

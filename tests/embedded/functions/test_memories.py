@@ -363,3 +363,32 @@ def test_bad_arguments_are_rejected_before_writing(
     if field is not None:
         assert info.value.field == field
     assert calls.memories_count(t, MemoriesCountArgs(memory_space_id="s1")) == 0
+
+
+async def test_sdk_vector_namespace_search() -> None:
+    from cortex import Cortex, CortexConfig
+
+    async with Cortex(CortexConfig(local_path=":memory:")) as client:
+        source = {"type": "conversation"}
+        near = await client.vector.store(
+            "s1",
+            {
+                "content": "near",
+                "contentType": "raw",
+                "embedding": [1.0, 0.1],
+                "source": source,
+                "metadata": {"importance": 50, "tags": []},
+            },
+        )
+        await client.vector.store(
+            "s1",
+            {
+                "content": "far",
+                "contentType": "raw",
+                "embedding": [0.1, 1.0],
+                "source": source,
+                "metadata": {"importance": 50, "tags": []},
+            },
+        )
+        found = await client.vector.search("s1", "", {"embedding": [1.0, 0.0], "limit": 1})
+        assert [m.memory_id for m in found] == [near.memory_id]
