@@ -196,7 +196,7 @@ def _plain_float_list(value: list[Any] | tuple[Any, ...]) -> bool:
         return False
     try:
         total = math.fsum(value)
-    except OverflowError:
+    except (OverflowError, ValueError):  # huge sums; inf + -inf
         return False
     return math.isfinite(total) and 0.0 not in value
 
