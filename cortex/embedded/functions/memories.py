@@ -381,7 +381,7 @@ def _vector_candidates(ctx: QueryCtx, space: str, embedding: list[float], limit:
             for m in _in_space(ctx, space)
             if isinstance(m.get("embedding"), list) and len(m["embedding"]) == len(embedding)
         ]
-        return same[: max(limit, 0)]
+        return same[:limit]
     hits = ctx.vector_search(
         TABLE,
         "by_embedding",
