@@ -69,7 +69,8 @@ class CortexConfig(BaseModel):
     """Retries after the first attempt, for failures that are safe to retry (see docs/transport.md)."""
     retry_policy: RetryPolicy = Field(default_factory=RetryPolicy)
     http_client: httpx.AsyncClient | httpx.Client | None = None
-    """Your own httpx client (``AsyncClient`` for ``Cortex``, ``Client`` for ``SyncCortex``); you close it."""
+    """Your own httpx client (``AsyncClient`` for ``Cortex``, ``Client`` for ``SyncCortex``); you close it.
+    Its timeouts apply unless ``timeout`` is set."""
     auth: Mapping[str, Any] | None = None
     """Auth/tenant context (``tenant_id``, ``user_id``, ``session_id``, ...), injected into calls that take it."""
     local_path: str | None = None

@@ -61,7 +61,10 @@ class SyncConvexTransport:
             secret.get_secret_value() for secret in (admin_key, auth_token) if secret is not None
         )
         self._auth_kind = "admin_key" if admin_key else "auth_token" if auth_token else "none"
-        self._timeout = as_timeout(timeout)
+        if timeout is None and http_client is not None:
+            self._timeout = http_client.timeout  # your client's own timeouts, unless told otherwise
+        else:
+            self._timeout = as_timeout(timeout)
         self._max_retries = max_retries
         self._policy = retry_policy or RetryPolicy()
         self._max_args_bytes = max_args_bytes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from typing import Any
@@ -170,3 +171,38 @@ def test_backoff_is_bounded_exponential_with_jitter() -> None:
         assert len(delays) > 1
     assert backoff_delay(policy, 0, 3.0) == 3.0
     assert backoff_delay(policy, 0, 1e9) == policy.max_retry_after
+
+
+async def test_mutation_retried_after_pool_timeout_and_sent_once(wire: WireServer) -> None:
+    http = httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=1), timeout=httpx.Timeout(10.0, pool=0.1)
+    )
+    config = CortexConfig(
+        convex_url=wire.url, max_retries=60, retry_policy=FAST_RETRIES, http_client=http
+    )
+    wire.script(Reply.slow(1.0, "first"), Reply.success("second"))
+    async with Cortex(config) as cortex:
+        first = asyncio.create_task(cortex.transport.call("mutation", "m:f", {"n": 1}))
+        while wire.count() == 0:
+            await asyncio.sleep(0.01)
+        second = await cortex.transport.call("mutation", "m:f", {"n": 2})
+        assert await first == "first" and second == "second"
+    await http.aclose()
+    assert [seen.payload["args"]["n"] for seen in wire.requests] == [1, 2]
+
+
+async def test_pool_timeout_without_retries_is_a_timeout_not_sent(wire: WireServer) -> None:
+    http = httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=1), timeout=httpx.Timeout(10.0, pool=0.1)
+    )
+    wire.script(Reply.slow(1.0, "first"))
+    async with Cortex(convex_url=wire.url, max_retries=0, http_client=http) as cortex:
+        first = asyncio.create_task(cortex.transport.call("mutation", "m:f", {}))
+        while wire.count() == 0:
+            await asyncio.sleep(0.01)
+        with pytest.raises(APITimeoutError) as info:
+            await cortex.transport.call("mutation", "m:f", {})
+        assert info.value.sent is False
+        await first
+    await http.aclose()
+    assert wire.count() == 1
