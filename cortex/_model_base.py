@@ -40,6 +40,8 @@ class _WireModel(BaseModel):
         serialize_by_alias=True,
         arbitrary_types_allowed=True,
         defer_build=True,
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
     )
 
     # Optional fields whose type does not admit null: ``None`` there means "absent".
