@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cortex import Cortex
 from cortex._generated.args.a2a import (
     A2aBroadcastArgs,
     A2aGetConversationArgs,
@@ -19,6 +20,7 @@ from cortex._generated.args.memories import MemoriesCountArgs, MemoriesListArgs
 from cortex._generated.calls_sync import a2a as calls
 from cortex._generated.calls_sync import conversations as ccalls
 from cortex._generated.calls_sync import memories as mcalls
+from cortex.config import CortexConfig
 from cortex.embedded.registry import path_of
 from cortex.embedded.transport import SyncEmbeddedTransport
 from cortex.errors import BackendValidationError, FunctionError
@@ -317,3 +319,17 @@ def test_bad_arguments_are_rejected_before_writing(
     if field is not None:
         assert info.value.field == field
     assert _count(t, "a") == 0 and _count(t, "b") == 0
+
+
+async def test_sdk_models_parse_the_handler_results() -> None:
+    async with Cortex(CortexConfig(local_path=":memory:")) as cortex:
+        sent = await cortex.a2a.send({"from": "a", "to": "b", "message": "hi", "importance": 70})
+        assert sent.conversation_id == "a2a-conv-a-b" and sent.message_id.startswith("a2a-msg-")
+        conversation = await cortex.a2a.get_conversation("a", "b")
+        assert conversation.message_count == 1 and conversation.can_retrieve_full_history is True
+        [message] = conversation.messages
+        assert (message.message, message.importance, message.memory_id) == (
+            "hi",
+            70,
+            sent.sender_memory_id,
+        )

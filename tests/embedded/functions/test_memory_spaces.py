@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cortex import Cortex
 from cortex._generated.args.conversations import (
     ConversationsAddMessageArgs,
     ConversationsAddMessageArgsMessage,
@@ -40,6 +41,7 @@ from cortex._generated.calls_sync import conversations as ccalls
 from cortex._generated.calls_sync import facts as fcalls
 from cortex._generated.calls_sync import memories as mcalls
 from cortex._generated.calls_sync import memory_spaces as calls
+from cortex.config import CortexConfig
 from cortex.embedded.registry import path_of
 from cortex.embedded.transport import SyncEmbeddedTransport
 from cortex.errors import BackendValidationError, FunctionError
@@ -418,3 +420,15 @@ def test_bad_arguments_are_rejected_before_writing(
     if field is not None:
         assert info.value.field == field
     assert calls.memory_spaces_count(t, MemorySpacesCountArgs()) == 0
+
+
+async def test_sdk_models_parse_the_handler_results() -> None:
+    async with Cortex(CortexConfig(local_path=":memory:")) as cortex:
+        space = await cortex.memory_spaces.register(
+            {"memorySpaceId": "s1", "type": "team", "name": "S"}
+        )
+        assert (space.memory_space_id, space.status, space.name) == ("s1", "active", "S")
+        stats = await cortex.memory_spaces.get_stats("s1")
+        assert stats.memory_space_id == "s1" and stats.total_memories == 0
+        listed = await cortex.memory_spaces.list()
+        assert [s.memory_space_id for s in listed.spaces] == ["s1"] and listed.total == 1
