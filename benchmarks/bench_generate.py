@@ -25,14 +25,15 @@ def _run(*args: str) -> float:
     return time.perf_counter() - start
 
 
-def bench_generate() -> tuple[float, float]:
-    """(seconds for a full generation into a fresh directory, seconds for ``--check cortex/_generated``)."""
+def bench_generate() -> tuple[float, float, float]:
+    """Seconds for: a full generation into a fresh directory, ``make generate`` (in place), ``--check``."""
     with tempfile.TemporaryDirectory() as tmp:
-        full = _run(
-            "-m", "codegen.generator", "--schema", "schema", "--out", str(Path(tmp) / "gen")
-        )
+        full = _run("-m", "codegen.generator", "--schema", "schema", "--out", f"{tmp}/gen")
+    start = time.perf_counter()
+    subprocess.run(["make", "-s", "generate"], cwd=REPO, check=True, capture_output=True)
+    make = time.perf_counter() - start
     check = _run("-m", "codegen.generator", "--schema", "schema", "--check", "cortex/_generated")
-    return full, check
+    return full, make, check
 
 
 def bench_import(module: str, runs: int = 5) -> float:
@@ -89,8 +90,9 @@ def bench_models(n: int = 2000) -> tuple[float, float]:
 
 
 def main() -> None:
-    full, check = bench_generate()
-    print(f"make generate (fresh dir):        {full:8.2f} s   (goal < 20 s)")
+    full, make, check = bench_generate()
+    print(f"generate into a fresh dir:        {full:8.2f} s   (goal < 20 s)")
+    print(f"make generate (in place):         {make:8.2f} s   (goal < 20 s)")
     print(f"generator --check:                {check:8.2f} s")
     print(f"import cortex:                    {bench_import('cortex'):8.1f} ms  (goal < 300 ms)")
     print(f"import cortex.namespaces:         {bench_import('cortex.namespaces'):8.1f} ms")

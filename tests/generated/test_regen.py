@@ -59,3 +59,15 @@ def test_check_cli_reports_a_modified_file(tmp_path: Path) -> None:
     assert "differs: tables.py" in proc.stdout and "+# edited by hand" not in proc.stdout
     assert "-# edited by hand" in proc.stdout
     assert "stale (not generated any more): stray.py" in proc.stdout
+
+
+def test_sync_variants_use_no_event_loop_or_threads() -> None:
+    generated = REPO / "cortex" / "_generated"
+    files = sorted((generated / "namespaces_sync").glob("*.py")) + sorted(
+        (generated / "calls_sync").glob("*.py")
+    )
+    assert len(files) > 20
+    for file in files:
+        text = file.read_text()
+        for word in ("async def", "await ", "asyncio", "threading", "ThreadPool"):
+            assert word not in text, f"{file.name} contains {word!r}"
