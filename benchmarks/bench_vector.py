@@ -20,6 +20,7 @@ import numpy as np
 from cortex.embedded.engine import Engine
 
 DIMS = 768
+LATENT = 64
 QUERIES = 200
 SPACE = "space-bench"
 
@@ -43,21 +44,35 @@ def _memory(i: int, vec: list[float]) -> dict[str, Any]:
     }
 
 
-def dataset(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Clustered unit vectors (embeddings of real text cluster by topic; uniform noise is not representative)."""
-    centers = rng.normal(size=(max(10, n // 100), DIMS))
-    data = centers[rng.integers(len(centers), size=n)] + 0.6 * rng.normal(size=(n, DIMS))
+def dataset(
+    n: int, rng: np.random.Generator, *, hard: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors and a query-perturbation basis.
+
+    Default: text-embedding-like data: topic clusters in a 64-dim latent space embedded in 768 dims, plus a little
+    isotropic noise (real embeddings have a low intrinsic dimension). ``hard``: clusters drowned in full-rank
+    768-dim noise, close to uniformly random vectors, the worst case for any graph index.
+    """
+    if hard:
+        centers = rng.normal(size=(max(10, n // 100), DIMS))
+        data = centers[rng.integers(len(centers), size=n)] + 0.6 * rng.normal(size=(n, DIMS))
+        basis = np.eye(DIMS)
+    else:
+        basis, _ = np.linalg.qr(rng.normal(size=(DIMS, LATENT)))
+        centers = rng.normal(size=(max(10, n // 100), LATENT))
+        z = centers[rng.integers(len(centers), size=n)] + 0.5 * rng.normal(size=(n, LATENT))
+        data = z @ basis.T + 0.02 * rng.normal(size=(n, DIMS))
     data /= np.linalg.norm(data, axis=1, keepdims=True)
-    return data.round(6)
+    return data.round(6), basis
 
 
 def pct(samples: list[float], q: float) -> float:
     return float(np.percentile(samples, q))
 
 
-def run_size(n: int, workdir: Path) -> dict[str, float]:
+def run_size(n: int, workdir: Path, *, hard: bool = False) -> dict[str, float]:
     rng = np.random.default_rng(n)
-    data = dataset(n, rng)
+    data, basis = dataset(n, rng, hard=hard)
     engine = Engine(workdir / f"vec-{n}.db")
     try:
         t0 = time.perf_counter()
@@ -73,9 +88,8 @@ def run_size(n: int, workdir: Path) -> dict[str, float]:
 
             ids += engine.run_mutation(insert)
         insert_s = time.perf_counter() - t0
-        queries = data[rng.integers(n, size=QUERIES)] + 0.3 * rng.normal(
-            size=(QUERIES, DIMS)
-        ).astype(np.float32)
+        noise = rng.normal(size=(QUERIES, basis.shape[1])) @ basis.T
+        queries = data[rng.integers(n, size=QUERIES)] + (0.3 if hard else 0.1) * noise
 
         def search(q: np.ndarray) -> list[dict[str, Any]]:
             return engine.run_query(
@@ -119,15 +133,21 @@ def run_size(n: int, workdir: Path) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="stop at 10k memories")
+    parser.add_argument(
+        "--hard", action="store_true", help="near-uniform random vectors (worst case)"
+    )
     args = parser.parse_args(argv)
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
-    print(f"vector search, {DIMS} dims, one memory space, limit 10, {QUERIES} queries per size")
+    kind = "near-uniform (hard)" if args.hard else f"clustered, intrinsic dim {LATENT}"
+    print(
+        f"vector search, {DIMS} dims ({kind}), one memory space, limit 10, {QUERIES} queries per size"
+    )
     header = f"{'memories':>9} | {'HNSW p50':>9} {'p95':>8} {'recall@10':>9} | {'exact scan p50':>14} {'p95':>8} | {'bulk ins/s':>10} {'1st search (build) s':>20}"
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            r = run_size(n, Path(tmp))
+            r = run_size(n, Path(tmp), hard=args.hard)
             print(
                 f"{n:>9} | {r['p50']:>7.2f}ms {r['p95']:>6.2f}ms {r['recall']:>9.3f} | "
                 f"{r['exact_p50']:>12.2f}ms {r['exact_p95']:>6.2f}ms | {r['insert_per_s']:>10.0f} {r['build_s']:>20.2f}",
