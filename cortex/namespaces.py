@@ -8,6 +8,9 @@ entry of the result as an attribute.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from cortex._context import AsyncContext, SyncContext
 from cortex._generated.namespaces import BASES as _ASYNC_BASES
 from cortex._generated.namespaces_sync import BASES as _SYNC_BASES
@@ -24,6 +27,46 @@ __all__ = [
 
 ASYNC_NAMESPACES: dict[str, type] = dict(_ASYNC_BASES)
 SYNC_NAMESPACES: dict[str, type] = dict(_SYNC_BASES)
+
+
+_DISCOVERED = False
+
+
+def _discover() -> None:
+    """Register the hand-written subclasses found by convention, once: a module ``cortex/_async/<name>.py``
+    (``<name>`` a namespace attribute name) defining a subclass of the generated base, and its twin
+    ``cortex/_sync/<name>.py`` defining the sync subclass. Explicit ``register`` calls still work."""
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    package = importlib.import_module("cortex._async")
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name not in _ASYNC_BASES:
+            continue
+        found = []
+        for side, bases in (("_async", _ASYNC_BASES), ("_sync", _SYNC_BASES)):
+            module_name = f"cortex.{side}.{info.name}"
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name:
+                    raise
+                break
+            base = bases[info.name]
+            classes = [
+                obj
+                for obj in vars(module).values()
+                if isinstance(obj, type)
+                and issubclass(obj, base)
+                and obj is not base
+                and obj.__module__ == module_name
+            ]
+            if len(classes) != 1:
+                break
+            found.append(classes[0])
+        if len(found) == 2:
+            register(info.name, found[0], found[1])
+    _DISCOVERED = True
 
 
 def generated_bases() -> tuple[dict[str, type], dict[str, type]]:
@@ -46,6 +89,7 @@ def register(name: str, async_cls: type, sync_cls: type) -> None:
 def unimplemented(*, sync: bool = False) -> list[str]:
     """``ns.method`` of every generated method that still raises ``NotImplementedError`` (orchestration,
     local or unmapped) and is not overridden by the registered hand-written class."""
+    _discover()
     bases, served = (_SYNC_BASES, SYNC_NAMESPACES) if sync else (_ASYNC_BASES, ASYNC_NAMESPACES)
     out = []
     for name, base in sorted(bases.items()):
@@ -59,9 +103,11 @@ def unimplemented(*, sync: bool = False) -> list[str]:
 
 def build_async(ctx: AsyncContext) -> dict[str, object]:
     """One instance of every async namespace, sharing ``ctx``."""
+    _discover()
     return {name: cls(ctx) for name, cls in ASYNC_NAMESPACES.items()}
 
 
 def build_sync(ctx: SyncContext) -> dict[str, object]:
     """One instance of every sync namespace, sharing ``ctx``."""
+    _discover()
     return {name: cls(ctx) for name, cls in SYNC_NAMESPACES.items()}
