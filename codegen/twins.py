@@ -168,6 +168,31 @@ def ruff_clean(text: str, filename: Path, root: Path) -> str:
     return text
 
 
+def lint_findings(text: str, filename: Path, root: Path) -> str:
+    """The project's full ``ruff check`` on a twin; empty when clean.
+
+    Some rules judge a construct differently once ``await`` is gone (SIM105: ``try``/``except``/``pass`` →
+    ``contextlib.suppress``); such findings must be fixed in the async source.
+    """
+    done = subprocess.run(
+        [
+            _ruff(),
+            "check",
+            "--quiet",
+            "--output-format",
+            "concise",
+            "--stdin-filename",
+            str(filename),
+        ],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=False,
+    )
+    return done.stdout.strip() if done.returncode != 0 else ""
+
+
 def make_twin(source: Path, root: Path = ROOT, src: Path = SRC, dst: Path = DST) -> Twin:
     """Build the sync twin of one async module (``source`` relative to ``root``)."""
     relative = source.relative_to(src)
@@ -202,6 +227,14 @@ def run(check: bool, root: Path = ROOT, src: Path = SRC, dst: Path = DST) -> int
     twins = [make_twin(source, root, src, dst) for source in sources(root, src)]
     stale = stale_targets(twins, root, dst)
     problems = 0
+    for twin in twins:
+        findings = lint_findings(twin.text, twin.target, root)
+        if findings:
+            print(
+                f"warning: the twin of {twin.source} is not lint-clean; change the async source so that"
+                f" both readings pass:\n{findings}",
+                file=sys.stderr,
+            )
     for twin in twins:
         path = root / twin.target
         current = path.read_text(encoding="utf-8") if path.exists() else None
