@@ -1,0 +1,50 @@
+# generated from cortex/_async/contexts.py by codegen/twins.py; do not edit
+"""``cortex.contexts``: the generated thin methods plus ``search`` (``list`` with upstream's input checks)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from cortex._generated.models import Context, ListContextsFilter
+from cortex._generated.namespaces_sync.contexts import ContextsBase
+from cortex._input_checks import (
+    check_choice,
+    check_context_id,
+    check_int_range,
+    check_text,
+    model,
+    raw_field,
+)
+
+__all__ = ["SyncContexts"]
+
+STATUSES = ("active", "completed", "cancelled", "blocked")
+
+
+def _check_filter(filter: Any) -> None:
+    for alias, name in (("memorySpaceId", "memory_space_id"), ("userId", "user_id")):
+        value = raw_field(filter, alias, name)
+        if value is not None:
+            check_text(value, alias, missing="MISSING_REQUIRED_FIELD")
+    check_choice(raw_field(filter, "status"), "status", STATUSES, "INVALID_STATUS")
+    for alias, name in (("parentId", "parent_id"), ("rootId", "root_id")):
+        value = raw_field(filter, alias, name)
+        if value is not None:
+            check_context_id(value, alias)
+    check_int_range(raw_field(filter, "depth"), "depth", "INVALID_RANGE", low=0)
+    check_int_range(raw_field(filter, "limit"), "limit", "INVALID_RANGE", low=1, high=1000)
+
+
+class SyncContexts(ContextsBase):
+    """Context chains (hierarchical workflows) of memory spaces."""
+
+    def search(
+        self, filter: ListContextsFilter | dict[str, Any] | None = None
+    ) -> builtins.list[Context]:
+        """Contexts matching ``filter`` (memory space, user, status, parent, root, depth, limit), scoped to the
+        client's tenant: ``list`` after checking the filter."""
+        _check_filter(filter)
+        if filter is not None:
+            filter = model(ListContextsFilter, filter, "filter")
+        return self.list(filter)
