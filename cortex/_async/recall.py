@@ -1,0 +1,284 @@
+"""``memory.recall``: hybrid retrieval over one memory space.
+
+Three ranked lists are fetched inside the backend, scoped by memory space (and tenant where the function takes
+one): vector search (the query's embedding: given, or from the configured embedder), keyword search (full-text
+over memory content) and facts (full-text over facts). They are fused by reciprocal rank fusion
+(score = Σ 1 / (k + rank), k = 60), optionally reordered by a reranker hook, cut to ``limit``, enriched with
+their conversations, and formatted as an LLM context that fits an optional token budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from cortex._async.memory_state import AsyncMemoryState
+from cortex._async.model_calls import call_maybe, embed_many
+from cortex._context import AsyncContext
+from cortex._generated.args.facts import FactsSearchArgs
+from cortex._generated.calls import facts as _fact_calls
+from cortex._generated.models import (
+    FactRecord,
+    MemoryEntry,
+    RecallParams,
+    RecallResult,
+    SearchMemoriesOptions,
+)
+from cortex._generated.namespaces.conversations import ConversationsBase
+from cortex._generated.namespaces.vector import VectorBase
+from cortex._model_base import to_epoch_ms
+from cortex.errors import ValidationError
+
+RRF_K = 60
+RecallMode = Literal["hybrid", "vector", "keyword"]
+
+
+def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
+    """Reciprocal rank fusion of ranked key lists: ``Σ 1 / (k + rank)`` (rank from 1), summed per key."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, start=1):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap token estimate (about 4 characters per token for English text)."""
+    return max(1, (len(text) + 3) // 4)
+
+
+def format_context(items: Sequence[dict[str, Any]], token_budget: int | None = None) -> str:
+    """Facts first, then memories, as a Markdown context; stops before exceeding ``token_budget``."""
+    facts = [i for i in items if i["type"] == "fact"]
+    memories = [i for i in items if i["type"] == "memory"]
+    lines: list[str] = []
+    used = 0
+
+    def add(line: str) -> bool:
+        nonlocal used
+        cost = estimate_tokens(line) + 1
+        if token_budget is not None and used + cost > token_budget:
+            return False
+        lines.append(line)
+        used += cost
+        return True
+
+    for title, group in (("## Known facts", facts), ("## Relevant memories", memories)):
+        if not group:
+            continue
+        if not add(title):
+            break
+        for item in group:
+            if not add(f"- {item['content']}"):
+                break
+    return "\n".join(lines)
+
+
+class AsyncRecall:
+    """The recall pipeline of one client."""
+
+    def __init__(self, ctx: AsyncContext, state: AsyncMemoryState) -> None:
+        self._ctx = ctx
+        self._state = state
+        self._vector = VectorBase(ctx)
+        self._conversations = ConversationsBase(ctx)
+
+    async def query_embedding(self, params: RecallParams) -> list[float] | None:
+        if params.embedding:
+            return list(params.embedding)
+        if self._state.embedder is None:
+            return None
+        return (await embed_many(self._state.embedder, [params.query]))[0]
+
+    async def run(
+        self,
+        params: RecallParams,
+        *,
+        mode: RecallMode = "hybrid",
+        reranker: Any = None,
+        token_budget: int | None = None,
+    ) -> RecallResult:
+        started = time.perf_counter()
+        if not params.memory_space_id or not params.memory_space_id.strip():
+            raise ValidationError(
+                "memorySpaceId is required", code="MISSING_REQUIRED_FIELD", field="memorySpaceId"
+            )
+        if not params.query or not params.query.strip():
+            raise ValidationError("query is required", code="MISSING_REQUIRED_FIELD", field="query")
+        if mode not in ("hybrid", "vector", "keyword"):
+            raise ValidationError("mode must be 'hybrid', 'vector' or 'keyword'", field="mode")
+        if params.limit is not None and params.limit < 1:
+            raise ValidationError("limit must be at least 1", code="INVALID_LIMIT", field="limit")
+        limit = params.limit or 20
+        fetch = max(limit * 4, 40)
+        sources = params.sources
+        use_vector = sources is None or sources.vector is not False
+        use_facts = (sources is None or sources.facts is not False) and mode == "hybrid"
+        tenant = params.tenant_id or self._ctx.auth.get("tenantId")
+
+        vector_hits: list[MemoryEntry] = []
+        keyword_hits: list[MemoryEntry] = []
+        fact_hits: list[FactRecord] = []
+        embedding = None
+        if use_vector and mode != "keyword":
+            embedding = await self.query_embedding(params)
+            if embedding is not None:
+                vector_hits = await self._search(params, embedding, fetch)
+        if use_vector and (mode != "vector" or embedding is None):
+            keyword_hits = await self._search(params, None, fetch)
+        if use_facts:
+            fact_hits = await self._facts(params, tenant, fetch)
+        if tenant:
+            vector_hits = [m for m in vector_hits if m.tenant_id == tenant]
+            keyword_hits = [m for m in keyword_hits if m.tenant_id == tenant]
+            fact_hits = [f for f in fact_hits if f.tenant_id in (tenant, None)]
+        fact_hits = [f for f in fact_hits if f.superseded_by is None]
+
+        memories: dict[str, MemoryEntry] = {}
+        for m in vector_hits + keyword_hits:
+            memories.setdefault("m:" + m.memory_id, m)
+        facts = {"f:" + f.fact_id: f for f in fact_hits}
+        scores = rrf(
+            [
+                ["m:" + m.memory_id for m in vector_hits],
+                ["m:" + m.memory_id for m in keyword_hits],
+                ["f:" + f.fact_id for f in fact_hits],
+            ]
+        )
+        lists = sum(1 for ranking in (vector_hits, keyword_hits, fact_hits) if ranking)
+        top = 1.0 / (RRF_K + 1) * max(lists, 1)
+        ordered = sorted(scores, key=lambda key: -scores[key])
+        items: list[dict[str, Any]] = []
+        for key in ordered:
+            if key in memories:
+                m = memories[key]
+                items.append(
+                    {
+                        "type": "memory",
+                        "id": m.memory_id,
+                        "content": m.content,
+                        "score": scores[key] / top,
+                        "source": "vector",
+                        "tenant_id": m.tenant_id,
+                        "user_id": m.user_id,
+                        "memory": m,
+                    }
+                )
+            else:
+                f = facts[key]
+                items.append(
+                    {
+                        "type": "fact",
+                        "id": f.fact_id,
+                        "content": f.fact,
+                        "score": scores[key] / top,
+                        "source": "facts",
+                        "tenant_id": f.tenant_id,
+                        "user_id": f.user_id,
+                        "fact": f,
+                    }
+                )
+        if reranker is not None and items:
+            items = await self._rerank(reranker, params.query, items)
+        items = items[:limit]
+        if params.include_conversation is not False:
+            await self._attach_conversations(items)
+        context = None
+        if params.format_for_llm is not False:
+            context = format_context(items, token_budget)
+        return RecallResult.model_validate(
+            {
+                "items": items,
+                "sources": {
+                    "vector": {"count": len(memories), "items": list(memories.values())},
+                    "facts": {"count": len(fact_hits), "items": fact_hits},
+                    "graph": {"count": 0, "expanded_entities": []},
+                },
+                "context": context,
+                "total_results": len(vector_hits) + len(keyword_hits) + len(fact_hits),
+                "query_time_ms": int((time.perf_counter() - started) * 1000),
+                "graph_expansion_applied": False,
+            }
+        )
+
+    async def _search(
+        self, params: RecallParams, embedding: list[float] | None, fetch: int
+    ) -> list[MemoryEntry]:
+        found: list[MemoryEntry] = await self._vector.search(
+            params.memory_space_id,
+            params.query,
+            SearchMemoriesOptions(
+                embedding=embedding,
+                user_id=params.user_id,
+                tags=params.tags,
+                min_importance=params.min_importance,
+                limit=fetch,
+            ),
+        )
+        after = to_epoch_ms(params.created_after) if params.created_after is not None else None
+        before = to_epoch_ms(params.created_before) if params.created_before is not None else None
+        return [
+            m
+            for m in found
+            if (after is None or m.created_at >= after)
+            and (before is None or m.created_at <= before)
+        ]
+
+    async def _facts(
+        self, params: RecallParams, tenant: str | None, fetch: int
+    ) -> list[FactRecord]:
+        raw = await _fact_calls.facts_search(
+            self._ctx.transport,
+            FactsSearchArgs(
+                memory_space_id=params.memory_space_id,
+                tenant_id=tenant,
+                query=params.query,
+                user_id=params.user_id,
+                min_confidence=params.min_confidence,
+                tags=params.tags,
+                created_after=to_epoch_ms(params.created_after)
+                if params.created_after is not None
+                else None,
+                created_before=to_epoch_ms(params.created_before)
+                if params.created_before is not None
+                else None,
+                include_superseded=False,
+                limit=fetch,
+            ),
+            options=self._ctx.options,
+        )
+        return [FactRecord.model_validate(f) for f in raw or []]
+
+    async def _rerank(
+        self, reranker: Any, query: str, items: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``reranker(query, texts) -> scores`` (one float per text, higher is better); sync or async."""
+        scores = await call_maybe(reranker, query, [i["content"] for i in items])
+        values = [float(s) for s in scores]
+        if len(values) != len(items):
+            raise ValidationError("the reranker must return one score per item", field="reranker")
+        for item, value in zip(items, values, strict=True):
+            item["score"] = value
+        return sorted(items, key=lambda i: -i["score"])
+
+    async def _attach_conversations(self, items: list[dict[str, Any]]) -> None:
+        wanted = {
+            i["memory"].conversation_ref.conversation_id
+            for i in items
+            if i["type"] == "memory" and i["memory"].conversation_ref is not None
+        }
+        found = {}
+        for conversation_id in sorted(wanted):
+            conversation = await self._conversations.get(conversation_id)
+            if conversation is not None:
+                found[conversation_id] = conversation
+        for item in items:
+            ref = item["memory"].conversation_ref if item["type"] == "memory" else None
+            if ref is None or ref.conversation_id not in found:
+                continue
+            conversation = found[ref.conversation_id]
+            item["conversation"] = conversation
+            item["source_messages"] = [
+                msg for msg in conversation.messages if msg.id in ref.message_ids
+            ]
