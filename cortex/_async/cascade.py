@@ -1,0 +1,421 @@
+"""The cascade-deletion engine behind ``users.delete(cascade=True)`` and ``agents.unregister(cascade=True)``.
+
+Three phases. *Collect*: the owner's records, layer by layer, read in full (``AsyncCascadeStore`` has one reader per
+layer). *Back up*: the plan holds deep copies of those records. *Delete*: layer by layer in a fixed order; when a
+deletion fails, everything already deleted is re-created from the backup (newest deletion first) and a
+``CascadeDeletionError`` naming the layer and record is raised. Re-created records keep their content and their
+client-chosen ids (conversations, messages, immutable and mutable keys, sessions); ids the backend assigns
+(memories, facts, contexts) are new, and version histories restart at 1.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cortex._context import AsyncContext
+from cortex._generated.args.admin import AdminDeleteRecordArgs
+from cortex._generated.args.agents import AgentsListArgs, AgentsRegisterArgs, AgentsUnregisterArgs
+from cortex._generated.args.contexts import (
+    ContextsCreateArgs,
+    ContextsDeleteContextArgs,
+    ContextsListArgs,
+)
+from cortex._generated.args.conversations import (
+    ConversationsAddMessageArgs,
+    ConversationsAddMessageArgsMessage,
+    ConversationsCreateArgs,
+    ConversationsDeleteByIdsArgs,
+    ConversationsListArgs,
+)
+from cortex._generated.args.facts import (
+    FactsDeleteByIdsArgs,
+    FactsDeleteManyArgs,
+    FactsListArgs,
+    FactsStoreArgs,
+)
+from cortex._generated.args.immutable import (
+    ImmutableGetArgs,
+    ImmutableListArgs,
+    ImmutablePurgeArgs,
+    ImmutableStoreArgs,
+)
+from cortex._generated.args.memories import (
+    MemoriesDeleteByIdsArgs,
+    MemoriesListArgs,
+    MemoriesStoreArgs,
+)
+from cortex._generated.args.memory_spaces import MemorySpacesListArgs
+from cortex._generated.args.mutable import MutableDeleteKeyArgs, MutableListArgs, MutableSetArgs
+from cortex._generated.args.sessions import SessionsCreateArgs, SessionsEndArgs, SessionsListArgs
+from cortex._generated.calls import admin as _admin
+from cortex._generated.calls import agents as _agents
+from cortex._generated.calls import contexts as _contexts
+from cortex._generated.calls import conversations as _conversations
+from cortex._generated.calls import facts as _facts
+from cortex._generated.calls import immutable as _immutable
+from cortex._generated.calls import memories as _memories
+from cortex._generated.calls import memory_spaces as _spaces
+from cortex._generated.calls import mutable as _mutable
+from cortex._generated.calls import sessions as _sessions
+from cortex._model_base import ArgsModel
+from cortex._users_agents import CascadeDeletionError
+from cortex.errors import CortexError
+
+# Mutable namespaces searched for a user's keys (the mutable store can only be listed per namespace).
+MUTABLE_NAMESPACES = (
+    "user-sessions",
+    "user-cache",
+    "user-preferences",
+    "user-data",
+    "sessions",
+    "cache",
+    "preferences",
+)
+PAGE = 100
+MEMORY_SCAN = 10_000
+BATCH = 100
+
+
+def args_from(model: type[ArgsModel], record: dict[str, Any], **overrides: Any) -> Any:
+    """``model`` built from the fields of a stored record it accepts, with ``overrides`` (by Python name)."""
+    by_alias = {(info.alias or name): name for name, info in model.model_fields.items()}
+    picked = {by_alias[k]: v for k, v in record.items() if k in by_alias and v is not None}
+    picked.update(overrides)
+    return model.model_validate(picked)
+
+
+def _batches(items: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class Plan:
+    """What a cascade will delete: full copies of the records, by layer, plus the memory spaces involved."""
+
+    owner_id: str
+    layers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    spaces: list[str] = field(default_factory=list)
+    hard_fact_delete: bool = True
+
+    def records(self, layer: str) -> list[dict[str, Any]]:
+        return self.layers.setdefault(layer, [])
+
+    def backup(self) -> Plan:
+        """A deep copy: what the rollback re-creates, untouched by anything the deletion does."""
+        return copy.deepcopy(self)
+
+
+class AsyncCascadeStore:
+    """Layer readers, deleters and restorers over the generated call helpers."""
+
+    def __init__(self, ctx: AsyncContext) -> None:
+        self._ctx = ctx
+        self._t = ctx.transport
+        self._o = ctx.options
+
+    @property
+    def tenant_id(self) -> str | None:
+        value = self._ctx.auth.get("tenantId")
+        return value if isinstance(value, str) else None
+
+    # -- readers -------------------------------------------------------------------------------------------
+
+    async def all_spaces(self) -> list[str]:
+        """Every registered memory space (paged)."""
+        out: list[str] = []
+        offset = 0
+        while True:
+            page = await _spaces.memory_spaces_list(
+                self._t, MemorySpacesListArgs(limit=PAGE, offset=offset), options=self._o
+            )
+            spaces = page.get("spaces", []) if isinstance(page, dict) else page
+            out.extend(s["memorySpaceId"] for s in spaces)
+            if len(spaces) < PAGE:
+                return out
+            offset += PAGE
+
+    async def agent_ids(self) -> list[str]:
+        rows = await _agents.agents_list(self._t, AgentsListArgs(limit=1000), options=self._o)
+        return [r["agentId"] for r in rows]
+
+    async def conversations(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every conversation matching ``filters`` (``ConversationsListArgs`` fields), messages included."""
+        out: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            page = await _conversations.conversations_list(
+                self._t,
+                ConversationsListArgs(limit=PAGE, offset=offset, **filters),
+                options=self._o,
+            )
+            rows = page["conversations"] if isinstance(page, dict) else page
+            out.extend(rows)
+            if len(rows) < PAGE:
+                return out
+            offset += PAGE
+
+    async def memories(self, space: str, user_id: str | None = None) -> list[dict[str, Any]]:
+        return list(
+            await _memories.memories_list(
+                self._t,
+                MemoriesListArgs(memory_space_id=space, user_id=user_id, limit=MEMORY_SCAN),
+                options=self._o,
+            )
+        )
+
+    async def facts(self, space: str, **filters: Any) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            rows = await _facts.facts_list(
+                self._t,
+                FactsListArgs(memory_space_id=space, limit=PAGE, offset=offset, **filters),
+                options=self._o,
+            )
+            out.extend(rows)
+            if len(rows) < PAGE:
+                return out
+            offset += PAGE
+
+    async def immutable(self, user_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            page = await _immutable.immutable_list(
+                self._t,
+                ImmutableListArgs(
+                    user_id=user_id, tenant_id=self.tenant_id, limit=PAGE, offset=offset
+                ),
+                options=self._o,
+            )
+            rows = page["entries"] if isinstance(page, dict) else page
+            out.extend(rows)
+            if len(rows) < PAGE:
+                return out
+            offset += PAGE
+
+    async def mutable(self, user_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for namespace in MUTABLE_NAMESPACES:
+            rows = await _mutable.mutable_list(
+                self._t,
+                MutableListArgs(
+                    namespace=namespace, user_id=user_id, tenant_id=self.tenant_id, limit=1000
+                ),
+                options=self._o,
+            )
+            out.extend(rows)
+        return out
+
+    async def sessions(self, user_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            rows = await _sessions.sessions_list(
+                self._t,
+                SessionsListArgs(user_id=user_id, limit=PAGE, offset=offset),
+                options=self._o,
+            )
+            out.extend(rows)
+            if len(rows) < PAGE:
+                return out
+            offset += PAGE
+
+    async def contexts(self, user_id: str) -> list[dict[str, Any]]:
+        rows = await _contexts.contexts_list(
+            self._t,
+            ContextsListArgs(user_id=user_id, tenant_id=self.tenant_id, limit=1000),
+            options=self._o,
+        )
+        return list(rows)
+
+    async def profile(self, user_id: str) -> dict[str, Any] | None:
+        row = await _immutable.immutable_get(
+            self._t,
+            ImmutableGetArgs(type="user", id=user_id, tenant_id=self.tenant_id),
+            options=self._o,
+        )
+        return row if isinstance(row, dict) else None
+
+    # -- deletion --------------------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        plan: Plan,
+        order: tuple[str, ...],
+        error: type[CascadeDeletionError] = CascadeDeletionError,
+    ) -> dict[str, int]:
+        """Delete the plan's layers in ``order``; on a failure restore what was deleted and raise ``error``.
+
+        Returns the number of records deleted per layer, plus ``messages`` (conversation messages deleted).
+        """
+        backup = plan.backup()
+        done: list[tuple[str, list[dict[str, Any]]]] = []
+        counts: dict[str, int] = {layer: 0 for layer in order}
+        counts["messages"] = 0
+        for layer in order:
+            records = backup.layers.get(layer, [])
+            if layer == "contexts":
+                records = sorted(records, key=lambda c: -float(c.get("depth", 0)))
+            size = BATCH if layer in ("memories", "facts", "conversations") else 1
+            for batch in _batches(records, size):
+                try:
+                    await self._delete(layer, batch, plan)
+                except CortexError as exc:
+                    if size == 1 and "NOT_FOUND" in exc.code:
+                        continue  # already gone: nothing to delete, nothing to restore
+                    problems = await self.restore(done)
+                    record_id = _record_id(layer, batch[0]) if len(batch) == 1 else None
+                    where = f" ({record_id})" if record_id else ""
+                    raise error(
+                        f"cascade deletion of {plan.owner_id!r} failed in layer {layer!r}{where}: {exc}; "
+                        + (
+                            "everything deleted before was restored"
+                            if not problems
+                            else f"restore incomplete: {'; '.join(problems)}"
+                        ),
+                        owner_id=plan.owner_id,
+                        layer=layer,
+                        record_id=record_id,
+                        cause=exc,
+                        rollback_errors=problems,
+                    ) from exc
+                done.append((layer, batch))
+                counts[layer] += len(batch)
+                if layer == "conversations":
+                    counts["messages"] += sum(int(c.get("messageCount", 0)) for c in batch)
+        return counts
+
+    async def _delete(self, layer: str, batch: list[dict[str, Any]], plan: Plan) -> None:
+        t, o = self._t, self._o
+        one = batch[0]
+        if layer == "memories":
+            ids = [m["memoryId"] for m in batch]
+            await _memories.memories_delete_by_ids(
+                t, MemoriesDeleteByIdsArgs(memory_ids=ids), options=o
+            )
+        elif layer == "facts" and plan.hard_fact_delete:
+            spaces = sorted({f["memorySpaceId"] for f in batch})
+            for space in spaces:
+                await _facts.facts_delete_many(
+                    t, FactsDeleteManyArgs(memory_space_id=space, user_id=plan.owner_id), options=o
+                )
+        elif layer == "facts":
+            ids = [f["factId"] for f in batch]
+            await _facts.facts_delete_by_ids(t, FactsDeleteByIdsArgs(fact_ids=ids), options=o)
+        elif layer == "mutable":
+            await _mutable.mutable_delete_key(
+                t,
+                MutableDeleteKeyArgs(
+                    namespace=one["namespace"], key=one["key"], tenant_id=one.get("tenantId")
+                ),
+                options=o,
+            )
+        elif layer in ("immutable", "user-profile"):
+            await _immutable.immutable_purge(
+                t,
+                ImmutablePurgeArgs(type=one["type"], id=one["id"], tenant_id=self.tenant_id),
+                options=o,
+            )
+        elif layer == "sessions":
+            await _admin.admin_delete_record(
+                t, AdminDeleteRecordArgs(table="sessions", id=one["_id"]), options=o
+            )
+        elif layer == "conversations":
+            ids = [c["conversationId"] for c in batch]
+            await _conversations.conversations_delete_by_ids(
+                t, ConversationsDeleteByIdsArgs(conversation_ids=ids), options=o
+            )
+        elif layer == "contexts":
+            await _contexts.contexts_delete_context(
+                t,
+                ContextsDeleteContextArgs(context_id=one["contextId"], tenant_id=self.tenant_id),
+                options=o,
+            )
+        elif layer == "agent-registration":
+            await _agents.agents_unregister(
+                t, AgentsUnregisterArgs(agent_id=one["agentId"]), options=o
+            )
+        else:  # pragma: no cover - a layer name the callers never use
+            raise ValueError(f"unknown layer {layer!r}")
+
+    # -- rollback --------------------------------------------------------------------------------------------
+
+    async def restore(self, done: list[tuple[str, list[dict[str, Any]]]]) -> list[str]:
+        """Re-create deleted records, newest deletion first; returns what could not be restored."""
+        problems: list[str] = []
+        new_context_ids: dict[str, str] = {}
+        for layer, batch in reversed(done):
+            if layer == "contexts":
+                batch = sorted(batch, key=lambda c: float(c.get("depth", 0)))
+            for record in batch:
+                try:
+                    await self._restore(layer, record, new_context_ids)
+                except CortexError as exc:
+                    problems.append(f"{layer} {_record_id(layer, record)}: {exc}")
+        return problems
+
+    async def _restore(self, layer: str, record: dict[str, Any], new_ids: dict[str, str]) -> None:
+        t, o = self._t, self._o
+        if layer == "memories":
+            await _memories.memories_store(t, args_from(MemoriesStoreArgs, record), options=o)
+        elif layer == "facts":
+            await _facts.facts_store(t, args_from(FactsStoreArgs, record), options=o)
+        elif layer == "mutable":
+            await _mutable.mutable_set(t, args_from(MutableSetArgs, record), options=o)
+        elif layer in ("immutable", "user-profile"):
+            await _immutable.immutable_store(
+                t,
+                args_from(ImmutableStoreArgs, record, tenant_id=record.get("tenantId")),
+                options=o,
+            )
+        elif layer == "sessions":
+            await _sessions.sessions_create(t, args_from(SessionsCreateArgs, record), options=o)
+            if record.get("status") == "ended":
+                await _sessions.sessions_end(
+                    t, SessionsEndArgs(session_id=record["sessionId"]), options=o
+                )
+        elif layer == "conversations":
+            await self._restore_conversation(record)
+        elif layer == "contexts":
+            parent = record.get("parentId")
+            created = await _contexts.contexts_create(
+                t,
+                args_from(
+                    ContextsCreateArgs,
+                    record,
+                    parent_id=new_ids.get(parent, parent) if parent else None,
+                ),
+                options=o,
+            )
+            new_ids[record["contextId"]] = created["contextId"]
+        elif layer == "agent-registration":
+            await _agents.agents_register(t, args_from(AgentsRegisterArgs, record), options=o)
+
+    async def _restore_conversation(self, record: dict[str, Any]) -> None:
+        t, o = self._t, self._o
+        await _conversations.conversations_create(
+            t, args_from(ConversationsCreateArgs, record), options=o
+        )
+        for message in record.get("messages", []):
+            await _conversations.conversations_add_message(
+                t,
+                ConversationsAddMessageArgs(
+                    conversation_id=record["conversationId"],
+                    message=args_from(ConversationsAddMessageArgsMessage, message),
+                ),
+                options=o,
+            )
+
+
+def _record_id(layer: str, record: dict[str, Any]) -> str:
+    for key in ("memoryId", "factId", "conversationId", "contextId", "sessionId", "agentId"):
+        if key in record:
+            return str(record[key])
+    if layer == "mutable":
+        return f"{record.get('namespace')}:{record.get('key')}"
+    return f"{record.get('type')}:{record.get('id')}"
