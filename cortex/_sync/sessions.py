@@ -73,7 +73,6 @@ class SyncSessions(SessionsBase):
             page = self.list(
                 SessionFilters(user_id=user_id, status="active", limit=PAGE, offset=offset)
             )
-            # Convex's sessions:list ignores the status filter when a tenant and a user are both given.
             found.extend(s for s in page if s.status == "active")
             if len(page) < PAGE:
                 return found
