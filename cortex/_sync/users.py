@@ -285,7 +285,7 @@ class SyncUsers(UsersBase):
                 str(row["version"]),
                 _iso(row["createdAt"]),
                 _iso(row["updatedAt"]),
-                _helpers.json_stringify(row["data"]),
+                rules.csv_cell(_helpers.json_stringify(row["data"])),
             ] + [str(len(row.get(key, []))) for on, _, key in extra if on]
             lines.append(",".join(cells))
         return "\n".join(lines)
