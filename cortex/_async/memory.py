@@ -393,8 +393,10 @@ class AsyncMemory(MemoryBase):
         self, space: str, memory_id: str, conversation_id: str | None, sync_graph: bool
     ) -> builtins.list[str]:
         deleted = []
+        current = now()
         for fact in await self._space_facts(space):
-            if _linked(fact, memory_id, conversation_id):
+            ended = fact.valid_until is not None and fact.valid_until <= current
+            if _linked(fact, memory_id, conversation_id) and not ended:
                 try:
                     await self._facts.delete(
                         space, fact.fact_id, DeleteFactOptions(sync_to_graph=sync_graph)

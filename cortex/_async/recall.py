@@ -27,6 +27,7 @@ from cortex._generated.models import (
 )
 from cortex._generated.namespaces.conversations import ConversationsBase
 from cortex._generated.namespaces.vector import VectorBase
+from cortex._helpers import now
 from cortex._model_base import to_epoch_ms
 from cortex.errors import ValidationError
 
@@ -133,7 +134,12 @@ class AsyncRecall:
             vector_hits = [m for m in vector_hits if m.tenant_id == tenant]
             keyword_hits = [m for m in keyword_hits if m.tenant_id == tenant]
             fact_hits = [f for f in fact_hits if f.tenant_id in (tenant, None)]
-        fact_hits = [f for f in fact_hits if f.superseded_by is None]
+        current = now()
+        fact_hits = [
+            f
+            for f in fact_hits
+            if f.superseded_by is None and (f.valid_until is None or f.valid_until > current)
+        ]
 
         memories: dict[str, MemoryEntry] = {}
         for m in vector_hits + keyword_hits:

@@ -33,6 +33,7 @@ from cortex._generated.models import (
     ReviseParams,
     StoreFactParams,
 )
+from cortex._helpers import now
 from cortex._sync.fact_rules import (
     Decision,
     conflict_prompt,
@@ -67,6 +68,11 @@ def revision_setting(config: Any, section: str, key: str, default: Any) -> Any:
         return default
     value = part.get(key) if isinstance(part, dict) else getattr(part, key, None)
     return default if value is None else value
+
+
+def is_current(fact: FactRecord) -> bool:
+    """Not superseded and not ended (a soft-deleted or archived fact has a past ``valid_until``)."""
+    return fact.superseded_by is None and (fact.valid_until is None or fact.valid_until > now())
 
 
 def _records(raw: Any) -> list[FactRecord]:
@@ -117,9 +123,7 @@ class SyncBeliefRevision:
             )
         )
         return [
-            f
-            for f in found
-            if f.superseded_by is None and slot_of(f.subject, f.predicate, classes) == slot
+            f for f in found if is_current(f) and slot_of(f.subject, f.predicate, classes) == slot
         ]
 
     def find_duplicate(
@@ -150,7 +154,7 @@ class SyncBeliefRevision:
                 ),
                 options=self._ctx.options,
             )
-            found = _records(raw)
+            found = [f for f in _records(raw) if is_current(f)]
             if found:
                 return Duplicate(found[0], 1.0, "structural")
         if strategy not in ("exact", "semantic"):
@@ -164,12 +168,13 @@ class SyncBeliefRevision:
             )
         )
         wanted = normalize_fact_text(candidate.fact)
+        existing = [f for f in existing if is_current(f)]
         for fact in existing:
             if normalize_fact_text(fact.fact) == wanted:
                 return Duplicate(fact, 1.0, "exact")
         if strategy != "semantic" or embedder is None or not existing:
             return None
-        pool = [f for f in existing if f.superseded_by is None][:50]
+        pool = [f for f in existing if is_current(f)][:50]
         if not pool:
             return None
         texts = [candidate.fact] + [f.fact for f in pool]
@@ -207,7 +212,7 @@ class SyncBeliefRevision:
                 limit=20,
             )
         )
-        return [f for f in found if f.superseded_by is None]
+        return [f for f in found if is_current(f)]
 
     # -- decision --------------------------------------------------------------------------------------------
 
