@@ -11,7 +11,7 @@ from typing import Any
 
 from cortex._generated.args.sessions import SessionsEndArgs, SessionsGetArgs
 from cortex._generated.calls import sessions as _calls
-from cortex._generated.models import CreateSessionParams, Session, SessionFilters
+from cortex._generated.models import CreateSessionParams, Session, SessionFilters, SessionMetadata
 from cortex._generated.namespaces.sessions import SessionsBase
 from cortex._input_checks import build, check_text, model
 from cortex._mapping import LazyAdapter
@@ -80,7 +80,7 @@ class AsyncSessions(SessionsBase):
     async def get_or_create(self, user_id: str, metadata: dict[str, Any] | None = None) -> Session:
         """The most recently active session of ``user_id``, else a new one with ``metadata``."""
         _check_user_id(user_id)
-        if metadata is not None and not isinstance(metadata, dict):
+        if metadata is not None and not isinstance(metadata, (dict, SessionMetadata)):
             raise ValidationError(
                 "metadata must be an object", code="INVALID_METADATA", field="metadata"
             )

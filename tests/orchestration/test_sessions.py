@@ -8,6 +8,7 @@ import pytest
 
 from cortex import Cortex, CortexConfig, CortexError, FunctionError, SyncCortex, ValidationError
 from cortex._async.sessions import PAGE
+from cortex.types import SessionMetadata
 
 from .rest_support import embedded, embedded_sync, served_url, tenant_of, unique
 
@@ -123,6 +124,12 @@ async def test_get_or_create_creates_then_reuses() -> None:
         again = await client.sessions.get_or_create("alice", {"device": "ignored"})
         assert again.session_id == first.session_id
         assert await client.sessions.count({"userId": "alice"}) == 1
+
+
+async def test_get_or_create_accepts_a_metadata_model() -> None:
+    async with embedded() as client:
+        made = await client.sessions.get_or_create("alice", SessionMetadata(browser="Firefox"))
+        assert made.metadata is not None and made.metadata.browser == "Firefox"
 
 
 async def test_get_or_create_returns_the_most_recently_active_session() -> None:
