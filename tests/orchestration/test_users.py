@@ -493,3 +493,31 @@ def test_over_http_sync_rollback() -> None:
         with pytest.raises(CascadeDeletionError):
             client.users.delete(user, {"cascade": True})
         assert snapshot_sync(client, user, space) == before
+
+
+async def test_cascade_reaches_agent_to_agent_memories_about_the_user() -> None:
+    async with embedded() as client:
+        await client.agents.register({"id": "a2a-sender", "name": "Sender"})
+        await client.agents.register({"id": "a2a-receiver", "name": "Receiver"})
+        await client.users.update("a2a-user", {"displayName": "Subject"})
+        await client.a2a.send(
+            {
+                "from": "a2a-sender",
+                "to": "a2a-receiver",
+                "message": "the user asked for a refund",
+                "userId": "a2a-user",
+            }
+        )
+        await client.a2a.send(
+            {"from": "a2a-sender", "to": "a2a-receiver", "message": "unrelated chatter"}
+        )
+        plan = await client.users.collect("a2a-user")
+        assert sorted(m["memorySpaceId"] for m in plan.layers["memories"]) == [
+            "a2a-receiver",
+            "a2a-sender",
+        ]
+        result = await client.users.delete("a2a-user", {"cascade": True})
+        assert result.vector_memories_deleted == 2 and result.verification.complete is True
+        for space in ("a2a-sender", "a2a-receiver"):
+            left = await client.vector.list({"memorySpaceId": space})
+            assert len(left) == 1 and left[0].content.endswith("unrelated chatter")
