@@ -78,7 +78,9 @@ class SyncSessions(SessionsBase):
                 return found
             offset += PAGE
 
-    def get_or_create(self, user_id: str, metadata: dict[str, Any] | None = None) -> Session:
+    def get_or_create(
+        self, user_id: str, metadata: SessionMetadata | dict[str, Any] | None = None
+    ) -> Session:
         """The most recently active session of ``user_id``, else a new one with ``metadata``."""
         _check_user_id(user_id)
         if metadata is not None and not isinstance(metadata, (dict, SessionMetadata)):
