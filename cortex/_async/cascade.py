@@ -130,7 +130,9 @@ class AsyncCascadeStore:
         offset = 0
         while True:
             page = await _spaces.memory_spaces_list(
-                self._t, MemorySpacesListArgs(limit=PAGE, offset=offset), options=self._o
+                self._t,
+                MemorySpacesListArgs(limit=PAGE, offset=offset, tenant_id=self.tenant_id),
+                options=self._o,
             )
             spaces = page.get("spaces", []) if isinstance(page, dict) else page
             out.extend(s["memorySpaceId"] for s in spaces)
@@ -149,7 +151,9 @@ class AsyncCascadeStore:
         while True:
             page = await _conversations.conversations_list(
                 self._t,
-                ConversationsListArgs(limit=PAGE, offset=offset, **filters),
+                ConversationsListArgs(
+                    limit=PAGE, offset=offset, tenant_id=self.tenant_id, **filters
+                ),
                 options=self._o,
             )
             rows = page["conversations"] if isinstance(page, dict) else page
@@ -173,7 +177,13 @@ class AsyncCascadeStore:
         while True:
             rows = await _facts.facts_list(
                 self._t,
-                FactsListArgs(memory_space_id=space, limit=PAGE, offset=offset, **filters),
+                FactsListArgs(
+                    memory_space_id=space,
+                    tenant_id=self.tenant_id,
+                    limit=PAGE,
+                    offset=offset,
+                    **filters,
+                ),
                 options=self._o,
             )
             out.extend(rows)
@@ -217,7 +227,9 @@ class AsyncCascadeStore:
         while True:
             rows = await _sessions.sessions_list(
                 self._t,
-                SessionsListArgs(user_id=user_id, limit=PAGE, offset=offset),
+                SessionsListArgs(
+                    user_id=user_id, tenant_id=self.tenant_id, limit=PAGE, offset=offset
+                ),
                 options=self._o,
             )
             out.extend(rows)

@@ -131,7 +131,9 @@ class SyncCascadeStore:
         offset = 0
         while True:
             page = _spaces.memory_spaces_list(
-                self._t, MemorySpacesListArgs(limit=PAGE, offset=offset), options=self._o
+                self._t,
+                MemorySpacesListArgs(limit=PAGE, offset=offset, tenant_id=self.tenant_id),
+                options=self._o,
             )
             spaces = page.get("spaces", []) if isinstance(page, dict) else page
             out.extend(s["memorySpaceId"] for s in spaces)
@@ -150,7 +152,9 @@ class SyncCascadeStore:
         while True:
             page = _conversations.conversations_list(
                 self._t,
-                ConversationsListArgs(limit=PAGE, offset=offset, **filters),
+                ConversationsListArgs(
+                    limit=PAGE, offset=offset, tenant_id=self.tenant_id, **filters
+                ),
                 options=self._o,
             )
             rows = page["conversations"] if isinstance(page, dict) else page
@@ -174,7 +178,13 @@ class SyncCascadeStore:
         while True:
             rows = _facts.facts_list(
                 self._t,
-                FactsListArgs(memory_space_id=space, limit=PAGE, offset=offset, **filters),
+                FactsListArgs(
+                    memory_space_id=space,
+                    tenant_id=self.tenant_id,
+                    limit=PAGE,
+                    offset=offset,
+                    **filters,
+                ),
                 options=self._o,
             )
             out.extend(rows)
@@ -218,7 +228,9 @@ class SyncCascadeStore:
         while True:
             rows = _sessions.sessions_list(
                 self._t,
-                SessionsListArgs(user_id=user_id, limit=PAGE, offset=offset),
+                SessionsListArgs(
+                    user_id=user_id, tenant_id=self.tenant_id, limit=PAGE, offset=offset
+                ),
                 options=self._o,
             )
             out.extend(rows)

@@ -521,3 +521,25 @@ async def test_cascade_reaches_agent_to_agent_memories_about_the_user() -> None:
         for space in ("a2a-sender", "a2a-receiver"):
             left = await client.vector.list({"memorySpaceId": space})
             assert len(left) == 1 and left[0].content.endswith("unrelated chatter")
+
+
+async def test_cascade_of_a_tenant_client_stays_in_its_tenant() -> None:
+    async with embedded() as client:
+        t1, t2 = tenant_of(client, "tenant-1"), tenant_of(client, "tenant-2")
+        for tenant_client in (t1, t2):
+            await tenant_client.users.update("shared-id", {"displayName": "same id"})
+            await tenant_client.sessions.create({"userId": "shared-id"})
+            await tenant_client.conversations.create(
+                {
+                    "memorySpaceId": SPACE,
+                    "type": "user-agent",
+                    "participants": {"userId": "shared-id", "agentId": "ag"},
+                }
+            )
+        result = await t1.users.delete("shared-id", {"cascade": True})
+        assert (result.conversations_deleted, result.model_extra["sessionsDeleted"]) == (1, 1)
+        assert result.verification.complete is True
+        assert await t1.users.get("shared-id") is None
+        assert (await t2.users.get("shared-id")) is not None
+        assert len(await t2.sessions.list({"userId": "shared-id"})) == 1
+        assert (await t2.conversations.list({"userId": "shared-id"})).total == 1
