@@ -47,6 +47,8 @@ from cortex._mapping import validate_param
 from cortex._users_agents import AgentCascadeDeletionError
 from cortex.errors import CortexError, ValidationError
 
+__all__ = ["AgentCascadeDeletionError", "AsyncAgents"]
+
 AGENT_ORDER = ("facts", "memories", "conversations", "agent-registration")
 NO_GRAPH = "Graph adapter not configured - manual graph cleanup required"
 

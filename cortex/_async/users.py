@@ -44,7 +44,11 @@ from cortex._generated.models import (
 from cortex._generated.namespaces.users import UsersBase
 from cortex._mapping import validate_param
 from cortex._model_base import to_epoch_ms
+from cortex._users_agents import CascadeDeletionError
 from cortex.errors import CortexError, ValidationError
+
+__all__ = ["CascadeDeletionError"]
+__all__ += ["AsyncUsers"]
 
 # Deletion order: what refers to other records goes first, the profile last.
 USER_ORDER = (

@@ -48,6 +48,8 @@ from cortex._sync.cascade import Plan, SyncCascadeStore
 from cortex._users_agents import AgentCascadeDeletionError
 from cortex.errors import CortexError, ValidationError
 
+__all__ = ["AgentCascadeDeletionError", "SyncAgents"]
+
 AGENT_ORDER = ("facts", "memories", "conversations", "agent-registration")
 NO_GRAPH = "Graph adapter not configured - manual graph cleanup required"
 
