@@ -33,9 +33,10 @@ _DISCOVERED = False
 
 
 def _discover() -> None:
-    """Register the hand-written subclasses found by convention, once: a module ``cortex/_async/<name>.py``
-    (``<name>`` a namespace attribute name) defining a subclass of the generated base, and its twin
-    ``cortex/_sync/<name>.py`` defining the sync subclass. Explicit ``register`` calls still work."""
+    """Register the hand-written subclasses found by convention (once, when this module is imported): a module
+    ``cortex/_async/<name>.py`` (``<name>`` a namespace attribute name) defining one subclass of the generated
+    base, and its twin ``cortex/_sync/<name>.py`` defining the sync subclass. Explicit ``register`` calls still
+    work."""
     global _DISCOVERED
     if _DISCOVERED:
         return
@@ -111,3 +112,7 @@ def build_sync(ctx: SyncContext) -> dict[str, object]:
     """One instance of every sync namespace, sharing ``ctx``."""
     _discover()
     return {name: cls(ctx) for name, cls in SYNC_NAMESPACES.items()}
+
+
+# Last, so that hand-written modules may import ``register`` from here while they are being discovered.
+_discover()
