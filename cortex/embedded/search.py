@@ -84,15 +84,34 @@ class SearchQuery:
     def __iter__(self) -> Iterator[Doc]:
         if self._match is None:
             return
-        rows = self._db.store.conn.execute(
-            f"SELECT d.id, d.ct, d.doc FROM {self._fts} f JOIN documents d ON d.rid = f.rowid "
-            f"WHERE {self._fts} MATCH ? ORDER BY bm25({self._fts}, 1.0, 0.0) LIMIT {MAX_RESULTS}",
-            (self._match,),
-        ).fetchall()
-        for doc_id, ct, body in rows:
-            doc = {"_id": doc_id, "_creationTime": ct, **values.loads(body)}
-            if all(f(doc) for f in self._filters):
-                yield doc
+        conn = self._db.store.conn
+        ranked = [
+            rid
+            for (rid,) in conn.execute(
+                f"SELECT rowid FROM {self._fts} WHERE {self._fts} MATCH ? "
+                f"ORDER BY bm25({self._fts}, 1.0, 0.0) LIMIT {MAX_RESULTS}",
+                (self._match,),
+            )
+        ]
+        # Documents are loaded lazily, a few at a time, so take(n) parses only about n of them.
+        batch = 8
+        for start in range(0, len(ranked), batch):
+            chunk = ranked[start : start + batch]
+            bodies = {
+                rid: (doc_id, ct, body)
+                for rid, doc_id, ct, body in conn.execute(
+                    f"SELECT rid, id, ct, doc FROM documents WHERE rid IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            }
+            for rid in chunk:
+                if rid not in bodies:
+                    continue
+                doc_id, ct, body = bodies[rid]
+                doc = {"_id": doc_id, "_creationTime": ct, **values.loads(body)}
+                if all(f(doc) for f in self._filters):
+                    yield doc
+            batch = min(batch * 2, 256)
 
     def take(self, n: int) -> list[Doc]:
         out: list[Doc] = []

@@ -271,9 +271,12 @@ class Store:
             hook(table, rid, {**old, "_id": doc_id, "_creationTime": ct}, None)
 
     def scan(
-        self, ix: str, lo: bytes, hi: bytes, *, desc: bool, batch: int = 256
+        self, ix: str, lo: bytes, hi: bytes, *, desc: bool, batch: int = 4, max_batch: int = 512
     ) -> Iterator[tuple[bytes, str, float, dict[str, Any]]]:
-        """Yield ``(key, id, creation time, body)`` for index keys in ``[lo, hi)``, in key order, batch by batch."""
+        """Yield ``(key, id, creation time, body)`` for index keys in ``[lo, hi)``, in key order.
+
+        Rows are fetched in batches that start small (``first()``/``take(1)`` read one batch of 4) and grow 4x up to
+        ``max_batch`` for long scans."""
         order = "DESC" if desc else "ASC"
         while True:
             rows = self.conn.execute(
@@ -285,6 +288,7 @@ class Store:
                 yield key, doc_id, ct, values.loads(doc)
             if len(rows) < batch:
                 return
+            batch = min(batch * 4, max(max_batch, batch))
             last = rows[-1][0]
             if desc:
                 hi = last
