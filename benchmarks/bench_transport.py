@@ -167,10 +167,15 @@ def round_trip_sync(url: str, calls: int) -> tuple[list[float], list[float]]:
 
 
 async def concurrency(
-    url: str, delay_ms: int, batch: int = 64, repeats: int = 5
+    url: str, delay_ms: int, pool: int | None = None, batch: int = 64, repeats: int = 5
 ) -> tuple[float, float]:
     base = f"{url}/d/{delay_ms}" if delay_ms else url
-    transport = AsyncConvexTransport(base, max_retries=0)
+    client = (
+        httpx.AsyncClient(limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool))
+        if pool
+        else None
+    )
+    transport = AsyncConvexTransport(base, max_retries=0, http_client=client)
     await asyncio.gather(*(transport.call("query", PATH, ARGS) for _ in range(batch)))
     sequential: list[float] = []
     concurrent: list[float] = []
@@ -183,6 +188,8 @@ async def concurrency(
         await asyncio.gather(*(transport.call("query", PATH, ARGS) for _ in range(batch)))
         concurrent.append(batch / (time.perf_counter() - start))
     await transport.aclose()
+    if client is not None:
+        await client.aclose()
     return statistics.median(sequential), statistics.median(concurrent)
 
 
@@ -219,11 +226,12 @@ def main(argv: list[str] | None = None) -> None:
                 f"  median of paired ratios {paired:.3f}  (goal <= 1.15)"
             )
         print("64 calls on one async client: sequential vs concurrent (asyncio.gather)")
-        for delay in (0, 10):
-            seq, conc = asyncio.run(concurrency(url, delay))
+        for delay, pool in ((0, None), (10, None), (10, 64)):
+            seq, conc = asyncio.run(concurrency(url, delay, pool))
+            pool_text = f"{pool} connections" if pool else "default pool (16)"
             print(
-                f"  server latency {delay:2d} ms: sequential {seq:7.0f} calls/s,"
-                f" concurrent {conc:7.0f} calls/s, speed-up {conc / seq:.1f}x"
+                f"  server latency {delay:2d} ms, {pool_text:18}: sequential {seq:6.0f} calls/s,"
+                f" concurrent {conc:6.0f} calls/s, speed-up {conc / seq:.1f}x"
             )
     finally:
         process.terminate()

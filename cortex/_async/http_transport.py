@@ -27,8 +27,10 @@ from cortex.errors import UnexpectedResponseError, ValidationError
 
 logger = logging.getLogger("cortex")
 
-POOL_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=64, keepalive_expiry=30.0)
-"""Connection pool of a transport-owned client: enough kept-alive connections for bursts of concurrent calls."""
+POOL_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=30.0)
+"""Connection pool of a transport-owned client. Further calls queue for a free connection. Measured: httpcore's
+pool bookkeeping grows with the square of the open connections, so 64 connections serve 64 concurrent calls
+several times slower than 16 do (see docs/transport.md); bring your own ``http_client`` to change it."""
 
 _KINDS: tuple[FunctionKind, ...] = ("query", "mutation", "action")
 
