@@ -98,5 +98,21 @@ def serve(
         engine.close()
 
 
+@app.command()
+def demo(
+    db_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the demo's database (default: a new temp folder)."),
+    ] = None,
+) -> None:
+    """A first run, offline: remember a conversation, recall by meaning, watch facts being revised."""
+    # One BLAS thread: the local embedding model is small and threads only contend on shared cores.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    from cortex.demo import run
+
+    run(db_dir=db_dir)
+
+
 if __name__ == "__main__":
     app()

@@ -28,6 +28,7 @@ class AsyncMemoryState:
     belief_revision_config: Any = None
     belief_revision_enabled: bool = True
     known: set[tuple[str, str]] = field(default_factory=set)
+    fact_vectors: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     pending: set[Any] = field(default_factory=set)
     errors: list[BaseException] = field(default_factory=list)
 

@@ -19,29 +19,113 @@ from cortex._generated.args.facts import FactsSearchArgs
 from cortex._generated.calls_sync import facts as _fact_calls
 from cortex._generated.models import (
     FactRecord,
+    ListFactsFilter,
     MemoryEntry,
     RecallParams,
     RecallResult,
     SearchMemoriesOptions,
 )
 from cortex._generated.namespaces_sync.conversations import ConversationsBase
+from cortex._generated.namespaces_sync.facts import FactsBase
 from cortex._generated.namespaces_sync.vector import VectorBase
 from cortex._helpers import now
 from cortex._model_base import to_epoch_ms
 from cortex._sync.memory_state import SyncMemoryState
 from cortex._sync.model_calls import call_maybe, embed_many
+from cortex.embeddings import cosine
 from cortex.errors import ValidationError
 
 RRF_K = 60
+FACT_POOL = 500
+KEYWORD_WEIGHT = 0.5
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "should",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
+
+
+def keyword_query(text: str) -> str:
+    """The query for full-text search: common words removed (all kept when nothing else is left)."""
+    words = [w for w in text.split() if w.strip("?!.,;:'\"").lower() not in STOPWORDS]
+    return " ".join(words) if words else text
+
+
 RecallMode = Literal["hybrid", "vector", "keyword"]
 
 
-def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
-    """Reciprocal rank fusion of ranked key lists: ``Σ 1 / (k + rank)`` (rank from 1), summed per key."""
+def rrf(
+    rankings: Sequence[Sequence[str]], k: int = RRF_K, weights: Sequence[float] | None = None
+) -> dict[str, float]:
+    """Reciprocal rank fusion of ranked key lists: ``Σ w / (k + rank)`` (rank from 1; ``w`` the list's weight,
+    1 by default), summed per key."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for index, ranking in enumerate(rankings):
+        weight = 1.0 if weights is None else weights[index]
         for rank, key in enumerate(ranking, start=1):
-            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+            scores[key] = scores.get(key, 0.0) + weight / (k + rank)
     return scores
 
 
@@ -85,6 +169,7 @@ class SyncRecall:
         self._state = state
         self._vector = VectorBase(ctx)
         self._conversations = ConversationsBase(ctx)
+        self._facts_api = FactsBase(ctx)
 
     def query_embedding(self, params: RecallParams) -> list[float] | None:
         if params.embedding:
@@ -146,15 +231,26 @@ class SyncRecall:
         for m in vector_hits + keyword_hits:
             memories.setdefault("m:" + m.memory_id, m)
         facts = {"f:" + f.fact_id: f for f in fact_hits}
-        scores = rrf(
-            [
-                ["m:" + m.memory_id for m in vector_hits],
-                ["m:" + m.memory_id for m in keyword_hits],
-                ["f:" + f.fact_id for f in fact_hits],
+        rankings = [
+            ["m:" + m.memory_id for m in keyword_hits],
+            ["f:" + f.fact_id for f in fact_hits],
+        ]
+        if (embedding is not None and vector_hits) or (embedding is not None and use_facts):
+            # One list by meaning: memories (vector index) and current facts (embedded here, cached) by cosine.
+            meaning: list[tuple[float, str]] = [
+                (cosine(embedding, m.embedding or []), "m:" + m.memory_id) for m in vector_hits
             ]
-        )
-        lists = sum(1 for ranking in (vector_hits, keyword_hits, fact_hits) if ranking)
-        top = 1.0 / (RRF_K + 1) * max(lists, 1)
+            if use_facts:
+                for fact, score in self._facts_by_meaning(params, tenant, embedding, fetch):
+                    facts.setdefault("f:" + fact.fact_id, fact)
+                    meaning.append((score, "f:" + fact.fact_id))
+            meaning.sort(key=lambda pair: -pair[0])
+            rankings.insert(0, [key for _, key in meaning[:fetch]])
+        # Meaning counts fully, words half: keyword lists are noisier (common words match everything).
+        weights = [1.0, KEYWORD_WEIGHT, KEYWORD_WEIGHT] if len(rankings) == 3 else [1.0, 1.0]
+        scores = rrf(rankings, weights=weights)
+        # The best possible score: first in the list by meaning and first in its keyword list.
+        top = (weights[0] + weights[1]) / (RRF_K + 1)
         ordered = sorted(scores, key=lambda key: -scores[key])
         items: list[dict[str, Any]] = []
         for key in ordered:
@@ -214,7 +310,7 @@ class SyncRecall:
     ) -> list[MemoryEntry]:
         found: list[MemoryEntry] = self._vector.search(
             params.memory_space_id,
-            params.query,
+            params.query if embedding is not None else keyword_query(params.query),
             SearchMemoriesOptions(
                 embedding=embedding,
                 user_id=params.user_id,
@@ -238,7 +334,7 @@ class SyncRecall:
             FactsSearchArgs(
                 memory_space_id=params.memory_space_id,
                 tenant_id=tenant,
-                query=params.query,
+                query=keyword_query(params.query),
                 user_id=params.user_id,
                 min_confidence=params.min_confidence,
                 tags=params.tags,
@@ -254,6 +350,41 @@ class SyncRecall:
             options=self._ctx.options,
         )
         return [FactRecord.model_validate(f) for f in raw or []]
+
+    def _facts_by_meaning(
+        self, params: RecallParams, tenant: str | None, embedding: list[float], fetch: int
+    ) -> list[tuple[FactRecord, float]]:
+        """Current facts of the space ranked by cosine to the query (fact vectors are cached per client)."""
+        pool: list[FactRecord] = self._facts_api.list(
+            ListFactsFilter(
+                memory_space_id=params.memory_space_id,
+                tenant_id=tenant,
+                user_id=params.user_id,
+                min_confidence=params.min_confidence,
+                tags=params.tags,
+                include_superseded=False,
+                limit=FACT_POOL,
+            )
+        )
+        current = now()
+        pool = [
+            f
+            for f in pool
+            if f.superseded_by is None and (f.valid_until is None or f.valid_until > current)
+        ]
+        if not pool or self._state.embedder is None:
+            return []
+        cache = self._state.fact_vectors
+        missing = [f for f in pool if (f.fact_id, f.fact) not in cache]
+        if missing:
+            if len(cache) > 50_000:
+                cache.clear()
+            vectors = embed_many(self._state.embedder, [f.fact for f in missing])
+            for fact, vector in zip(missing, vectors, strict=True):
+                cache[(fact.fact_id, fact.fact)] = vector
+        ranked = [(f, cosine(embedding, cache[(f.fact_id, f.fact)])) for f in pool]
+        ranked.sort(key=lambda pair: -pair[1])
+        return ranked[:fetch]
 
     def _rerank(
         self, reranker: Any, query: str, items: list[dict[str, Any]]
