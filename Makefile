@@ -24,11 +24,13 @@ export: install-node
 
 generate: $(VENV_BIN)/python
 	$(PY) -m codegen.generator --schema schema --out cortex/_generated
+	$(PY) -m codegen.twins
 
 regen: export generate
 
 regen-check: $(VENV_BIN)/python
 	$(PY) -m codegen.generator --schema schema --check cortex/_generated
+	$(PY) -m codegen.twins --check
 
 lint: $(VENV_BIN)/python
 	$(VENV_BIN)/ruff check cortex codegen tests benchmarks

@@ -30,7 +30,9 @@ def generate_files(schema: SchemaInput) -> dict[str, str]:
     header_tpl = env.get_template("_header.j2").module
     fn_header = str(header_tpl.header(fn_ctx["source"], fn_digest, fn_of))  # type: ignore[attr-defined]
 
-    files["__init__.py"] = _init(fn_header, "Code generated from ``schema/``; do not edit.")
+    files["__init__.py"] = _init(
+        fn_header, "Code generated from ``schema/``; do not edit."
+    ) + _source_constants(schema)
     files["tables.py"] = render(
         env,
         "tables.py.j2",
@@ -73,6 +75,13 @@ def generate_files(schema: SchemaInput) -> dict[str, str]:
     if schema.api is not None:
         _namespace_files(files, schema, index, functions, env)
     return files
+
+
+def _source_constants(schema: SchemaInput) -> str:
+    """``SCHEMA_TAG``/``SCHEMA_COMMIT``: the upstream release the schema was exported from (errors name it)."""
+    source = (schema.manifest or {}).get("source") or {}
+    tag, commit = source.get("tag"), source.get("commit")
+    return f"\nSCHEMA_TAG: str | None = {tag!r}\nSCHEMA_COMMIT: str | None = {commit!r}\n"
 
 
 def _helper_exists(name: str) -> bool:

@@ -2,3 +2,6 @@
 # schema sha256 897f7cf3c32c238b389b481c44af3786220bd5a47d92b4ee755ce9bf2c669c6a (schema/manifest.json)
 # generated, do not edit.
 """Code generated from ``schema/``; do not edit."""
+
+SCHEMA_TAG: str | None = "v0.28.0"
+SCHEMA_COMMIT: str | None = "6ebd13fae0dad9e14d7275689a1417c32119c7a9"
