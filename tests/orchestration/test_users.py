@@ -7,6 +7,7 @@ backend refuses to delete it) and is rolled back from the backup.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -74,6 +75,7 @@ async def test_get_exists_and_get_or_create() -> None:
 async def test_versions_and_timestamps() -> None:
     async with embedded() as client:
         v1 = await client.users.update("tim", {"n": 1})
+        await asyncio.sleep(0.005)  # the two versions get distinct millisecond timestamps
         v2 = await client.users.update("tim", {"n": 2})
         one = await client.users.get_version("tim", 1)
         assert one is not None and one.data == {"n": 1} and one.version == 1
@@ -146,8 +148,11 @@ async def test_bad_input_raises_before_sending(call: Any, code: str) -> None:
 
 
 async def _three_users(client: Any) -> None:
+    """Three profiles, created in this order at distinct milliseconds."""
     await client.users.update("u-ann", {"displayName": "Ann Smith", "email": "ann@corp.example"})
+    await asyncio.sleep(0.005)
     await client.users.update("u-bob", {"displayName": "Bob", "email": "bob@home.example"})
+    await asyncio.sleep(0.005)
     await client.users.update("u-cid", {"displayName": "Annabel", "email": "cid@corp.example"})
 
 
