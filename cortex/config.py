@@ -75,6 +75,9 @@ class CortexConfig(BaseModel):
     """Auth/tenant context (``tenant_id``, ``user_id``, ``session_id``, ...), injected into calls that take it."""
     local_path: str | None = None
     """Embedded backend database file when no ``convex_url`` is set; ``":memory:"`` for a throwaway store."""
+    allow_purge: bool = False
+    """Embedded backend only: allow the whole-table ``purge_all`` functions (off by default; see
+    ``docs/backend-differences.md``)."""
     graph: Any = None
     """Graph database integration (an adapter object); optional."""
 

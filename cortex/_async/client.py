@@ -155,13 +155,8 @@ def _make_transport(config: CortexConfig) -> AsyncTransport:
             "no convex_url (nor CONVEX_URL) is set and the embedded backend is not available in this"
             " installation; set convex_url to use a Convex deployment",
         ) from exc
-    factory = getattr(module, "AsyncEmbeddedTransport", None)
-    if factory is None:
-        raise BackendUnavailableError(
-            "no convex_url (nor CONVEX_URL) is set and this build's embedded backend has no transport yet"
-        )
-    transport: AsyncTransport = (
-        factory(config.local_path) if config.local_path is not None else factory()
+    transport: AsyncTransport = module.AsyncEmbeddedTransport(
+        config.local_path, allow_purge=config.allow_purge
     )
     return transport
 

@@ -156,13 +156,8 @@ def _make_transport(config: CortexConfig) -> SyncTransport:
             "no convex_url (nor CONVEX_URL) is set and the embedded backend is not available in this"
             " installation; set convex_url to use a Convex deployment",
         ) from exc
-    factory = getattr(module, "SyncEmbeddedTransport", None)
-    if factory is None:
-        raise BackendUnavailableError(
-            "no convex_url (nor CONVEX_URL) is set and this build's embedded backend has no transport yet"
-        )
-    transport: SyncTransport = (
-        factory(config.local_path) if config.local_path is not None else factory()
+    transport: SyncTransport = module.SyncEmbeddedTransport(
+        config.local_path, allow_purge=config.allow_purge
     )
     return transport
 

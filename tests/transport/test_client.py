@@ -253,7 +253,8 @@ def test_config_and_keywords_are_exclusive() -> None:
 
 def test_without_url_the_embedded_backend_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CONVEX_URL", raising=False)
-    embedded = pytest.importorskip("cortex.embedded.transport")
+    from cortex.embedded import transport as embedded
+
     with SyncCortex(local_path=":memory:") as cortex:
         assert isinstance(cortex.transport, embedded.SyncEmbeddedTransport)
 
@@ -262,9 +263,11 @@ async def test_without_url_the_async_embedded_backend_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("CONVEX_URL", raising=False)
-    embedded = pytest.importorskip("cortex.embedded.transport")
-    async with Cortex(CortexConfig(local_path=":memory:")) as cortex:
+    from cortex.embedded import transport as embedded
+
+    async with Cortex(CortexConfig(local_path=":memory:", allow_purge=True)) as cortex:
         assert isinstance(cortex.transport, embedded.AsyncEmbeddedTransport)
+        assert cortex.transport.engine.allow_purge
 
 
 def test_missing_embedded_backend_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
