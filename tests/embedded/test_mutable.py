@@ -185,3 +185,12 @@ async def test_async_transport_does_not_block_the_loop() -> None:
         assert await acalls.mutable_count(transport, MutableCountArgs(namespace="a")) == 50
     finally:
         await transport.aclose()
+
+
+async def test_public_async_client_uses_the_embedded_backend() -> None:
+    from cortex import Cortex, CortexConfig
+
+    async with Cortex(CortexConfig(local_path=":memory:")) as cortex:
+        assert isinstance(cortex._transport, AsyncEmbeddedTransport)
+        await cortex.mutable.set("prefs", "theme", {"dark": True})
+        assert await cortex.mutable.get("prefs", "theme") == {"dark": True}

@@ -181,3 +181,16 @@ def test_bad_vector_arguments(engine: Engine) -> None:
         _search(engine, [])
     with pytest.raises(EngineError, match="between 1 and 256"):
         _search(engine, [1.0], limit=0)
+
+
+def test_another_connections_writes_are_seen(db_path: Path) -> None:
+    reader, writer = Engine(db_path), Engine(db_path)
+    try:
+        first = _insert(writer, [("a", "s1", [1.0, 0.0], {})])
+        assert [h["_id"] for h in _search(reader, [1.0, 0.0])] == [first["a"]]
+        second = _insert(writer, [("b", "s1", [0.0, 1.0], {})])
+        writer.run_mutation(lambda ctx: ctx.db.delete(first["a"]))
+        assert [h["_id"] for h in _search(reader, [1.0, 0.1])] == [second["b"]]
+    finally:
+        writer.close()
+        reader.close()
