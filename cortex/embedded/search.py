@@ -164,35 +164,29 @@ class SearchIndexes:
         store.write_hooks.append(self._on_write)
 
     def migrate(self) -> None:
+        self.store.run(True, self._migrate_locked)
+
+    def _migrate_locked(self) -> None:
         conn = self.store.conn
-        with self.store.lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for table, defs in self.defs.items():
-                    for d in defs.values():
-                        name = fts_table(table, d.name)
-                        sig = json.dumps([d.search_field, list(d.filter_fields)])
-                        row = conn.execute(
-                            "SELECT value FROM meta WHERE key=?", ("fts:" + name,)
-                        ).fetchone()
-                        if row is not None and row[0] == sig:
-                            continue
-                        conn.execute(f"DROP TABLE IF EXISTS {name}")
-                        conn.execute(
-                            f"CREATE VIRTUAL TABLE {name} USING fts5(body, filt, "
-                            f"tokenize='unicode61 remove_diacritics 2')"
-                        )
-                        for rid, _doc_id, _ct, body in conn.execute(
-                            "SELECT rid, id, ct, doc FROM documents WHERE tbl=?", (table,)
-                        ).fetchall():
-                            self._index_one(name, d, rid, values.loads(body))
-                        conn.execute(
-                            "INSERT OR REPLACE INTO meta VALUES(?, ?)", ("fts:" + name, sig)
-                        )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        for table, defs in self.defs.items():
+            for d in defs.values():
+                name = fts_table(table, d.name)
+                sig = json.dumps([d.search_field, list(d.filter_fields)])
+                row = conn.execute(
+                    "SELECT value FROM meta WHERE key=?", ("fts:" + name,)
+                ).fetchone()
+                if row is not None and row[0] == sig:
+                    continue
+                conn.execute(f"DROP TABLE IF EXISTS {name}")
+                conn.execute(
+                    f"CREATE VIRTUAL TABLE {name} USING fts5(body, filt, "
+                    f"tokenize='unicode61 remove_diacritics 2')"
+                )
+                for rid, _doc_id, _ct, body in conn.execute(
+                    "SELECT rid, id, ct, doc FROM documents WHERE tbl=?", (table,)
+                ).fetchall():
+                    self._index_one(name, d, rid, values.loads(body))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", ("fts:" + name, sig))
 
     def _index_one(self, name: str, d: SearchIndexDef, rid: int, doc: Doc) -> None:
         text = values.field_path_value(doc, d.search_field)

@@ -102,52 +102,44 @@ class Store:
 
     def migrate(self) -> None:
         """Create tables and (re)build index entries whose definition is new or changed."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                for stmt in _DDL.strip().split(";"):
-                    if stmt.strip():
-                        self.conn.execute(stmt)
-                row = self.conn.execute("SELECT value FROM meta WHERE key='store_id'").fetchone()
-                if row is None:
-                    self.conn.execute("INSERT INTO meta VALUES('store_id', ?)", (uuid.uuid4().hex,))
-                wanted = {
-                    f"{t}.{ix}": json.dumps(list(fields))
-                    for t, ixs in self._index_fields.items()
-                    for ix, fields in ixs.items()
-                }
-                stored = {
-                    k[len("index:") :]: v
-                    for k, v in self.conn.execute(
-                        "SELECT key, value FROM meta WHERE key LIKE 'index:%'"
-                    )
-                }
-                for ix in stored.keys() - wanted.keys():
-                    self.conn.execute("DELETE FROM idx WHERE ix=?", (ix,))
-                    self.conn.execute("DELETE FROM meta WHERE key=?", ("index:" + ix,))
-                for ix, fields_json in wanted.items():
-                    if stored.get(ix) == fields_json:
-                        continue
-                    self.conn.execute("DELETE FROM idx WHERE ix=?", (ix,))
-                    table, name = ix.split(".", 1)
-                    fields = self._index_fields[table][name]
-                    rows = self.conn.execute(
-                        "SELECT rid, id, ct, doc FROM documents WHERE tbl=?", (table,)
-                    )
-                    self.conn.executemany(
-                        "INSERT INTO idx(ix, key, rid) VALUES(?,?,?)",
-                        [
-                            (ix, self._key(fields, values.loads(doc), ct, doc_id), rid)
-                            for rid, doc_id, ct, doc in rows.fetchall()
-                        ],
-                    )
-                    self.conn.execute(
-                        "INSERT OR REPLACE INTO meta VALUES(?, ?)", ("index:" + ix, fields_json)
-                    )
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+        self.run(True, self._migrate_locked)
+
+    def _migrate_locked(self) -> None:
+        for stmt in _DDL.strip().split(";"):
+            if stmt.strip():
+                self.conn.execute(stmt)
+        row = self.conn.execute("SELECT value FROM meta WHERE key='store_id'").fetchone()
+        if row is None:
+            self.conn.execute("INSERT INTO meta VALUES('store_id', ?)", (uuid.uuid4().hex,))
+        wanted = {
+            f"{t}.{ix}": json.dumps(list(fields))
+            for t, ixs in self._index_fields.items()
+            for ix, fields in ixs.items()
+        }
+        stored = {
+            k[len("index:") :]: v
+            for k, v in self.conn.execute("SELECT key, value FROM meta WHERE key LIKE 'index:%'")
+        }
+        for ix in stored.keys() - wanted.keys():
+            self.conn.execute("DELETE FROM idx WHERE ix=?", (ix,))
+            self.conn.execute("DELETE FROM meta WHERE key=?", ("index:" + ix,))
+        for ix, fields_json in wanted.items():
+            if stored.get(ix) == fields_json:
+                continue
+            self.conn.execute("DELETE FROM idx WHERE ix=?", (ix,))
+            table, name = ix.split(".", 1)
+            fields = self._index_fields[table][name]
+            rows = self.conn.execute("SELECT rid, id, ct, doc FROM documents WHERE tbl=?", (table,))
+            self.conn.executemany(
+                "INSERT INTO idx(ix, key, rid) VALUES(?,?,?)",
+                [
+                    (ix, self._key(fields, values.loads(doc), ct, doc_id), rid)
+                    for rid, doc_id, ct, doc in rows.fetchall()
+                ],
+            )
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES(?, ?)", ("index:" + ix, fields_json)
+            )
 
     def store_id(self) -> str:
         row = self.conn.execute("SELECT value FROM meta WHERE key='store_id'").fetchone()

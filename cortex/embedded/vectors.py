@@ -141,36 +141,28 @@ class VectorIndexes:
     # ---- schema and writes ---------------------------------------------------------------------------------------
 
     def migrate(self) -> None:
+        self.store.run(True, self._migrate_locked)
+
+    def _migrate_locked(self) -> None:
         conn = self.store.conn
-        with self.store.lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for stmt in _DDL:
-                    conn.execute(stmt)
-                for ix, d in self.defs.items():
-                    sig = json.dumps([d.vector_field, list(d.filter_fields)])
-                    row = conn.execute(
-                        "SELECT value FROM meta WHERE key=?", ("vec:" + ix,)
-                    ).fetchone()
-                    if row is not None and row[0] == sig:
-                        continue
-                    for (label,) in conn.execute(
-                        "SELECT label FROM vec WHERE ix=?", (ix,)
-                    ).fetchall():
-                        conn.execute(
-                            "INSERT INTO vec_log(ix, label, op) VALUES(?,?,?)", (ix, label, REMOVE)
-                        )
-                    conn.execute("DELETE FROM vec WHERE ix=?", (ix,))
-                    table = ix.split(".", 1)[0]
-                    for rid, _doc_id, _ct, body in conn.execute(
-                        "SELECT rid, id, ct, doc FROM documents WHERE tbl=?", (table,)
-                    ).fetchall():
-                        self._add_row(ix, d, rid, values.loads(body))
-                    conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", ("vec:" + ix, sig))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        for stmt in _DDL:
+            conn.execute(stmt)
+        for ix, d in self.defs.items():
+            sig = json.dumps([d.vector_field, list(d.filter_fields)])
+            row = conn.execute("SELECT value FROM meta WHERE key=?", ("vec:" + ix,)).fetchone()
+            if row is not None and row[0] == sig:
+                continue
+            for (label,) in conn.execute("SELECT label FROM vec WHERE ix=?", (ix,)).fetchall():
+                conn.execute(
+                    "INSERT INTO vec_log(ix, label, op) VALUES(?,?,?)", (ix, label, REMOVE)
+                )
+            conn.execute("DELETE FROM vec WHERE ix=?", (ix,))
+            table = ix.split(".", 1)[0]
+            for rid, _doc_id, _ct, body in conn.execute(
+                "SELECT rid, id, ct, doc FROM documents WHERE tbl=?", (table,)
+            ).fetchall():
+                self._add_row(ix, d, rid, values.loads(body))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", ("vec:" + ix, sig))
 
     def _add_row(self, ix: str, d: VectorIndexDef, rid: int, doc: dict[str, Any]) -> None:
         vec = _vector(values.field_path_value(doc, d.vector_field))
