@@ -79,8 +79,10 @@ class Engine:
         *,
         synchronous: str = "NORMAL",
         allow_purge: bool = False,
+        busy_timeout_ms: int = 10_000,
     ) -> None:
-        """``allow_purge`` enables the whole-table ``purgeAll`` functions (off by default)."""
+        """``allow_purge`` enables the whole-table ``purgeAll`` functions (off by default); ``busy_timeout_ms`` is
+        how long SQLite waits for another writer before the call is retried."""
         self.allow_purge = allow_purge
         if path is None:
             path = default_path()
@@ -91,7 +93,7 @@ class Engine:
             vector_dir = Path(self.path + ".vectors")
         self.tables = load_tables()
         self.functions = load_functions()
-        conn = storage.connect(self.path, synchronous=synchronous)
+        conn = storage.connect(self.path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms)
         self.store = storage.Store(conn, self.tables)
         self.store.migrate()
         self.search = SearchIndexes(self.store)

@@ -115,3 +115,32 @@ def test_kill_9_during_writes_leaves_a_consistent_store(db_path: Path) -> None:
         assert len(some) == 5
     finally:
         engine.close()
+
+
+def test_busy_store_is_retried_not_reported(db_path: Path) -> None:
+    import sqlite3
+    import threading
+
+    engine = Engine(db_path, busy_timeout_ms=1)
+    try:
+        holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("INSERT INTO meta VALUES('holder', 'x')")
+        release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+        release.start()
+        started = time.perf_counter()
+        doc_id = engine.run_mutation(
+            lambda ctx: ctx.db.insert(
+                "mutable",
+                {"namespace": "n", "key": "k", "value": 1, "createdAt": 1.0, "updatedAt": 1.0},
+            )
+        )
+        assert time.perf_counter() - started >= 0.25  # it waited for the other writer
+        release.join()
+        assert engine.run_query(lambda ctx: ctx.db.get(doc_id)) is not None
+        assert engine.store.conn.execute(
+            "SELECT value FROM meta WHERE key='holder'"
+        ).fetchone() == ("x",)
+        holder.close()
+    finally:
+        engine.close()
