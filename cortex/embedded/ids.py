@@ -25,6 +25,8 @@ class IdCodec:
 
     def __init__(self, tables: list[str]) -> None:
         self._by_tag = {table_tag(t): t for t in tables}
+        if len(self._by_tag) != len(set(tables)):
+            raise ValueError("two table names share an id tag; ids could not name their table")
 
     def table_of(self, doc_id: object) -> str | None:
         """The table an id belongs to, or ``None`` when it is not an id of this schema."""
