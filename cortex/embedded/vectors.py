@@ -510,6 +510,14 @@ class VectorIndexes:
         assert self.directory is not None
         self.sync(ix)
         state = self.states[ix]
+        manifest_path = self._manifest(ix)
+        if (
+            state.saved
+            and state.applied == state.saved
+            and manifest_path is not None
+            and manifest_path.exists()
+        ):
+            return  # the files on disk already hold this state
         self.directory.mkdir(parents=True, exist_ok=True)
         parts = []
         for n, ((part, dims), p) in enumerate(sorted(state.parts.items())):

@@ -194,3 +194,17 @@ def test_another_connections_writes_are_seen(db_path: Path) -> None:
     finally:
         writer.close()
         reader.close()
+
+
+def test_unchanged_index_is_not_rewritten_at_close(db_path: Path) -> None:
+    engine = Engine(db_path)
+    _insert(engine, [("a", "s1", [1.0, 0.0], {})])
+    engine.close()
+    directory = Path(str(db_path) + ".vectors")
+    before = {f.name: f.stat().st_mtime_ns for f in directory.iterdir()}
+    Engine(db_path).close()
+    assert {f.name: f.stat().st_mtime_ns for f in directory.iterdir()} == before
+    engine = Engine(db_path)
+    _insert(engine, [("b", "s1", [0.0, 1.0], {})])
+    engine.close()
+    assert {f.name for f in directory.iterdir()} != set(before)
