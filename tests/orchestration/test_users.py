@@ -21,7 +21,14 @@ from cortex._users_agents import CascadeDeletionError
 from cortex.errors import CortexError
 
 from .people_support import EMPTY, seed_user, seed_user_sync, snapshot, snapshot_sync
-from .rest_support import embedded, embedded_sync, served_url, tenant_of, unique
+from .rest_support import (
+    RecordingAsyncTransport,
+    embedded,
+    embedded_sync,
+    served_url,
+    tenant_of,
+    unique,
+)
 
 SPACE = "space-users"
 
@@ -548,3 +555,59 @@ async def test_cascade_of_a_tenant_client_stays_in_its_tenant() -> None:
         assert (await t2.users.get("shared-id")) is not None
         assert len(await t2.sessions.list({"userId": "shared-id"})) == 1
         assert (await t2.conversations.list({"userId": "shared-id"})).total == 1
+
+
+class _IdThief(RecordingAsyncTransport):
+    """A real transport; before the cascade deletes contexts, another client takes the deleted conversation's id."""
+
+    def __init__(self, inner: Any, conversation_id: str) -> None:
+        super().__init__(inner)
+        self.conversation_id = conversation_id
+
+    async def call(self, kind: Any, path: str, args: Any, *, options: Any = None) -> Any:
+        if path.startswith("contexts:delete") and not any(
+            p.startswith("contexts:delete") for p in self.paths
+        ):
+            other = Cortex(CortexConfig(), transport=self.inner)
+            await other.conversations.create(
+                {
+                    "conversationId": self.conversation_id,
+                    "memorySpaceId": "thief-space",
+                    "type": "user-agent",
+                    "participants": {"userId": "thief", "agentId": "thief-agent"},
+                }
+            )
+        return await super().call(kind, path, args, options=options)
+
+
+async def test_cascade_reports_what_the_rollback_could_not_restore() -> None:
+    base = Cortex(CortexConfig(local_path=":memory:"))
+    try:
+        ids = await seed_user(base, "unlucky", SPACE)
+        await base.contexts.create(
+            {
+                "purpose": "blocker",
+                "memorySpaceId": SPACE,
+                "userId": "other",
+                "parentId": ids["context"],
+            }
+        )
+        client = Cortex(CortexConfig(), transport=_IdThief(base.transport, ids["conversation"]))  # type: ignore[arg-type]
+        with pytest.raises(CascadeDeletionError) as info:
+            await client.users.delete("unlucky", {"cascade": True})
+        err = info.value
+        assert err.layer == "contexts"
+        assert len(err.rollback_errors) == 1
+        assert err.rollback_errors[0].startswith(f"conversations {ids['conversation']}:")
+        assert "CONVERSATION_ALREADY_EXISTS" in err.rollback_errors[0]
+        assert "restore incomplete" in str(err)
+        # everything else was restored
+        left = await snapshot(base, "unlucky", SPACE)
+        assert left["conversations"] == []
+        assert left["memories"] == ["likes tea", "lives in Lyon"] and left["facts"] == [
+            "unlucky prefers tea"
+        ]
+        assert left["mutable"] == "dark" and left["immutable"] == {"text": "private"}
+        assert left["profile"] is not None and len(left["sessions"]) == 1
+    finally:
+        await base.close()
