@@ -93,6 +93,13 @@ def _batches(items: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, 
         yield items[start : start + size]
 
 
+def _by_space(items: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(item["memorySpaceId"], []).append(item)
+    return list(groups.values())
+
+
 @dataclass
 class Plan:
     """What a cascade will delete: full copies of the records, by layer, plus the memory spaces involved."""
@@ -275,7 +282,12 @@ class SyncCascadeStore:
             if layer == "contexts":
                 records = sorted(records, key=lambda c: -float(c.get("depth", 0)))
             size = BATCH if layer in ("memories", "facts", "conversations") else 1
-            for batch in _batches(records, size):
+            batches = _batches(records, size)
+            if layer == "facts" and plan.hard_fact_delete:
+                batches = _by_space(
+                    records
+                )  # one deleteMany per space removes the whole group at once
+            for batch in batches:
                 try:
                     self._delete(layer, batch, plan)
                 except CortexError as exc:
@@ -310,11 +322,11 @@ class SyncCascadeStore:
             ids = [m["memoryId"] for m in batch]
             _memories.memories_delete_by_ids(t, MemoriesDeleteByIdsArgs(memory_ids=ids), options=o)
         elif layer == "facts" and plan.hard_fact_delete:
-            spaces = sorted({f["memorySpaceId"] for f in batch})
-            for space in spaces:
-                _facts.facts_delete_many(
-                    t, FactsDeleteManyArgs(memory_space_id=space, user_id=plan.owner_id), options=o
-                )
+            _facts.facts_delete_many(
+                t,
+                FactsDeleteManyArgs(memory_space_id=one["memorySpaceId"], user_id=plan.owner_id),
+                options=o,
+            )
         elif layer == "facts":
             ids = [f["factId"] for f in batch]
             _facts.facts_delete_by_ids(t, FactsDeleteByIdsArgs(fact_ids=ids), options=o)

@@ -611,3 +611,15 @@ async def test_cascade_reports_what_the_rollback_could_not_restore() -> None:
         assert left["profile"] is not None and len(left["sessions"]) == 1
     finally:
         await base.close()
+
+
+async def test_cascade_covers_several_spaces() -> None:
+    async with embedded() as client:
+        await seed_user(client, "roamer", SPACE)
+        await seed_user(client, "roamer", "space-two")
+        result = await client.users.delete("roamer", {"cascade": True})
+        assert (result.conversations_deleted, result.conversation_messages_deleted) == (2, 4)
+        assert (result.vector_memories_deleted, result.facts_deleted) == (4, 2)
+        assert result.total_deleted == 15 and result.verification.complete is True
+        assert await snapshot(client, "roamer", SPACE) == EMPTY
+        assert await snapshot(client, "roamer", "space-two") == EMPTY
