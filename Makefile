@@ -48,7 +48,7 @@ demo: $(VENV_BIN)/python
 	$(VENV_BIN)/cortex demo
 
 bench: install
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 sweep: install-node
 	@test -n "$(TS_SDK)" || (echo "usage: make sweep TS_SDK=/path/to/Project-Cortex (a git checkout with tags)" >&2; exit 2)
