@@ -2,12 +2,17 @@
 
 ``seed_user``/``seed_user_sync`` give a user a profile, a conversation with two messages, an immutable record, a
 mutable key, two memories, a fact, a session and a context in ``space``. ``snapshot``/``snapshot_sync`` read back
-what the user owns, layer by layer, as comparable values (ids the backend assigns are left out).
+what the user owns, layer by layer, as comparable values (ids the backend assigns are left out). ``IdThief`` is
+a real transport on which another client takes a conversation id while a cascade runs.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from cortex import Cortex, CortexConfig
+
+from .rest_support import RecordingAsyncTransport
 
 PREFS = "user-preferences"
 
@@ -168,3 +173,26 @@ EMPTY = {
     "sessions": [],
     "contexts": [],
 }
+
+
+class IdThief(RecordingAsyncTransport):
+    """A real transport; before the cascade deletes contexts, another client takes the deleted conversation's id."""
+
+    def __init__(self, inner: Any, conversation_id: str) -> None:
+        super().__init__(inner)
+        self.conversation_id = conversation_id
+
+    async def call(self, kind: Any, path: str, args: Any, *, options: Any = None) -> Any:
+        if path.startswith("contexts:delete") and not any(
+            p.startswith("contexts:delete") for p in self.paths
+        ):
+            other = Cortex(CortexConfig(), transport=self.inner)
+            await other.conversations.create(
+                {
+                    "conversationId": self.conversation_id,
+                    "memorySpaceId": "thief-space",
+                    "type": "user-agent",
+                    "participants": {"userId": "thief", "agentId": "thief-agent"},
+                }
+            )
+        return await super().call(kind, path, args, options=options)

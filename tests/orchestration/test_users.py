@@ -20,15 +20,8 @@ from cortex import Cortex, CortexConfig, SyncCortex, ValidationError
 from cortex._users_agents import CascadeDeletionError
 from cortex.errors import CortexError
 
-from .people_support import EMPTY, seed_user, seed_user_sync, snapshot, snapshot_sync
-from .rest_support import (
-    RecordingAsyncTransport,
-    embedded,
-    embedded_sync,
-    served_url,
-    tenant_of,
-    unique,
-)
+from .people_support import EMPTY, IdThief, seed_user, seed_user_sync, snapshot, snapshot_sync
+from .rest_support import embedded, embedded_sync, served_url, tenant_of, unique
 
 SPACE = "space-users"
 
@@ -557,29 +550,6 @@ async def test_cascade_of_a_tenant_client_stays_in_its_tenant() -> None:
         assert (await t2.conversations.list({"userId": "shared-id"})).total == 1
 
 
-class _IdThief(RecordingAsyncTransport):
-    """A real transport; before the cascade deletes contexts, another client takes the deleted conversation's id."""
-
-    def __init__(self, inner: Any, conversation_id: str) -> None:
-        super().__init__(inner)
-        self.conversation_id = conversation_id
-
-    async def call(self, kind: Any, path: str, args: Any, *, options: Any = None) -> Any:
-        if path.startswith("contexts:delete") and not any(
-            p.startswith("contexts:delete") for p in self.paths
-        ):
-            other = Cortex(CortexConfig(), transport=self.inner)
-            await other.conversations.create(
-                {
-                    "conversationId": self.conversation_id,
-                    "memorySpaceId": "thief-space",
-                    "type": "user-agent",
-                    "participants": {"userId": "thief", "agentId": "thief-agent"},
-                }
-            )
-        return await super().call(kind, path, args, options=options)
-
-
 async def test_cascade_reports_what_the_rollback_could_not_restore() -> None:
     base = Cortex(CortexConfig(local_path=":memory:"))
     try:
@@ -592,7 +562,7 @@ async def test_cascade_reports_what_the_rollback_could_not_restore() -> None:
                 "parentId": ids["context"],
             }
         )
-        client = Cortex(CortexConfig(), transport=_IdThief(base.transport, ids["conversation"]))  # type: ignore[arg-type]
+        client = Cortex(CortexConfig(), transport=IdThief(base.transport, ids["conversation"]))  # type: ignore[arg-type]
         with pytest.raises(CascadeDeletionError) as info:
             await client.users.delete("unlucky", {"cascade": True})
         err = info.value
