@@ -70,6 +70,14 @@ def _json_ready(value: Any, path: str = "") -> Any:
     )
 
 
+def _canonical_path(path: str) -> str:
+    """Convex's spellings of a function path, reduced to ``module:function``: ``module.js:fn`` names the same
+    function, and a bare ``module`` names its default export."""
+    module, sep, name = path.partition(":")
+    module = module.removesuffix(".js")
+    return f"{module}:{name if sep else 'default'}"
+
+
 class Engine:
     """An open embedded store. Thread-safe: calls are serialised on one connection."""
 
@@ -154,6 +162,7 @@ class Engine:
         return {"status": "success", "value": value, "logLines": []}
 
     def _call(self, kind: str, path: str, args: Any) -> Any:
+        path = _canonical_path(path) if isinstance(path, str) else path
         info = self.functions.get(path) if isinstance(path, str) else None
         registered = handlers().get(path) if info is not None else None
         if info is None or registered is None:
@@ -162,10 +171,13 @@ class Engine:
                 f"`npx convex deploy`?"
             )
         if kind != info.kind:
+            module, _, name = path.partition(":")
             raise FunctionNotFoundError(
-                f"Trying to execute {path} as {_KIND_NAMES.get(kind, kind)}, but it is defined as "
-                f"{_KIND_NAMES.get(info.kind, info.kind)}."
+                f"Trying to execute {module}.js:{name} as {_KIND_NAMES.get(kind, kind)}, but it is defined"
+                f" as {_KIND_NAMES.get(info.kind, info.kind)}."
             )
+        if isinstance(args, list) and len(args) == 1 and isinstance(args[0], dict):
+            args = args[0]  # the legacy positional form: one argument object in an array
         if not isinstance(args, dict):
             raise ArgumentValidationError(
                 f"Value does not match validator.\nValue: {args!r}\nValidator: v.object(...)"

@@ -142,7 +142,8 @@ def update(ctx: MutationCtx, args: MutableUpdateArgs) -> Doc | None:
             raise FunctionError("MUTABLE_VALUE_NOT_ARRAY")
         value = [*existing["value"], args.operand]
     elif args.operation == "custom":
-        value = args.operand
+        # an absent operand is JavaScript's undefined: the patch then drops the required ``value`` and fails
+        value = args.operand if "operand" in args.model_fields_set else UNDEFINED
     ctx.db.patch(existing["_id"], {"value": value, "updatedAt": ctx.now()})
     return ctx.db.get(existing["_id"])
 
