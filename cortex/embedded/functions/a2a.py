@@ -4,8 +4,6 @@ receiver's memory spaces and (optionally) as messages of an ``agent-agent`` conv
 from __future__ import annotations
 
 import re
-import secrets
-import string
 from typing import Any
 
 from cortex._generated.args.a2a import (
@@ -23,6 +21,7 @@ from cortex.embedded import (
     handler,
     js,
 )
+from cortex.embedded.functions._common import random_base36
 
 MAX_MESSAGE_BYTES = 102400
 MAX_RECIPIENTS = 100
@@ -31,17 +30,7 @@ CONTENT_PREFIX = re.compile(
     r"^(Sent to [^:]+: |Received from [^:]+: |Broadcast to [^:]+: |Broadcast from [^:]+: "
     r"|Request to [^:]+: |Request from [^:]+: )"
 )
-_BASE36 = string.digits + string.ascii_lowercase
 Doc = dict[str, Any]
-
-
-def _random(n: int) -> str:
-    """``n`` random base-36 characters (like ``Math.random().toString(36).substring(2, 2 + n)``)."""
-    return "".join(secrets.choice(_BASE36) for _ in range(n))
-
-
-def _stamp(ms: float) -> str:
-    return js.number_to_string(ms)
 
 
 def _blank(text: str) -> bool:
@@ -186,10 +175,10 @@ def send(ctx: MutationCtx, args: A2aSendArgs) -> Doc:
     _check_importance(importance)
     metadata = args.metadata if "metadata" in args.model_fields_set else UNDEFINED
     now = ctx.now()
-    message_id = f"a2a-msg-{_stamp(now)}-{_random(9)}"
+    message_id = f"a2a-msg-{js.number_to_string(now)}-{random_base36(9)}"
     conversation: tuple[str, str] | None = None
     if args.track_conversation is not False:
-        acid_id = f"a2a-acid-{_stamp(now)}-{_random(9)}"
+        acid_id = f"a2a-acid-{js.number_to_string(now)}-{random_base36(9)}"
         message = {
             "id": acid_id,
             "role": "agent",
@@ -209,7 +198,7 @@ def send(ctx: MutationCtx, args: A2aSendArgs) -> Doc:
         conversation = (_append_to_conversation(ctx, args.from_, args.to, message, now), acid_id)
     extra_tags = _metadata_tags(metadata)
     common = {"fromAgent": args.from_, "toAgent": args.to, "messageId": message_id}
-    sender_memory_id = f"mem-a2a-{_stamp(now)}-{_random(9)}"
+    sender_memory_id = f"mem-a2a-{js.number_to_string(now)}-{random_base36(9)}"
     _store_memory(
         ctx,
         memory_id=sender_memory_id,
@@ -222,7 +211,7 @@ def send(ctx: MutationCtx, args: A2aSendArgs) -> Doc:
         metadata=_memory_metadata({"direction": "outbound", **common}, args.context_id, metadata),
         now=now,
     )
-    receiver_memory_id = f"mem-a2a-{_stamp(now + 1)}-{_random(9)}"
+    receiver_memory_id = f"mem-a2a-{js.number_to_string(now + 1)}-{random_base36(9)}"
     _store_memory(
         ctx,
         memory_id=receiver_memory_id,
@@ -256,7 +245,7 @@ def request(ctx: MutationCtx, args: A2aRequestArgs) -> Doc:
     if timeout < 1000 or timeout > 300000:
         raise FunctionError("INVALID_TIMEOUT: Timeout must be between 1000ms and 300000ms")
     _check_importance(_importance(args.importance, 70))
-    message_id = f"a2a-req-{_stamp(ctx.now())}-{_random(9)}"
+    message_id = f"a2a-req-{js.number_to_string(ctx.now())}-{random_base36(9)}"
     raise ConvexError(
         "PUBSUB_NOT_CONFIGURED: request() requires pub/sub infrastructure for real-time responses. "
         "In Direct Mode, configure your own Redis/RabbitMQ/NATS adapter. "
@@ -289,8 +278,8 @@ def broadcast(ctx: MutationCtx, args: A2aBroadcastArgs) -> Doc:
     _check_importance(importance)
     metadata = args.metadata if "metadata" in args.model_fields_set else UNDEFINED
     now = ctx.now()
-    stamp = _stamp(now)
-    broadcast_id = f"a2a-broadcast-{stamp}-{_random(9)}"
+    stamp = js.number_to_string(now)
+    broadcast_id = f"a2a-broadcast-{stamp}-{random_base36(9)}"
     track = args.track_conversation is not False
     sender_ids: list[str] = []
     receiver_ids: list[str] = []
@@ -306,7 +295,7 @@ def broadcast(ctx: MutationCtx, args: A2aBroadcastArgs) -> Doc:
         }
         conversation: tuple[str, str] | None = None
         if track:
-            acid_id = f"a2a-acid-{stamp}-{i}-{_random(5)}"
+            acid_id = f"a2a-acid-{stamp}-{i}-{random_base36(5)}"
             message = {
                 "id": acid_id,
                 "role": "agent",
@@ -321,7 +310,7 @@ def broadcast(ctx: MutationCtx, args: A2aBroadcastArgs) -> Doc:
             )
             conversation_ids.append(conversation[0])
         extra_tags = _metadata_tags(metadata)
-        sender_memory_id = f"mem-a2a-bc-{stamp}-{i}-s-{_random(5)}"
+        sender_memory_id = f"mem-a2a-bc-{stamp}-{i}-s-{random_base36(5)}"
         _store_memory(
             ctx,
             memory_id=sender_memory_id,
@@ -337,7 +326,7 @@ def broadcast(ctx: MutationCtx, args: A2aBroadcastArgs) -> Doc:
             now=now,
         )
         sender_ids.append(sender_memory_id)
-        receiver_memory_id = f"mem-a2a-bc-{stamp}-{i}-r-{_random(5)}"
+        receiver_memory_id = f"mem-a2a-bc-{stamp}-{i}-r-{random_base36(5)}"
         _store_memory(
             ctx,
             memory_id=receiver_memory_id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from pydantic import BaseModel
@@ -33,12 +32,12 @@ from cortex._generated.args.contexts import (
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, handler, js
 from cortex.embedded.functions import _contexts_support as support
+from cortex.embedded.functions._common import new_id
 from cortex.embedded.query import Query
 
 TABLE = "contexts"
 Doc = dict[str, Any]
 NOT_FOUND = "CONTEXT_NOT_FOUND"
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def _opt(value: Any) -> Any:
@@ -78,8 +77,7 @@ def _require(ctx: QueryCtx, context_id: str) -> Doc:
 def create(ctx: MutationCtx, args: ContextsCreateArgs) -> Doc | None:
     """Create a root context, or a child of ``parentId`` (added to the parent's ``childIds``)."""
     now = ctx.now()
-    suffix = "".join(secrets.choice(_BASE36) for _ in range(9))
-    context_id = f"ctx-{js.number_to_string(now)}-{suffix}"
+    context_id = new_id("ctx", now)
     parent: Doc | None = None
     if args.parent_id:
         parent = support.by_id(ctx, args.parent_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +26,7 @@ from cortex._generated.args.conversations import (
     ConversationsSearchArgs,
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, field, handler, js
+from cortex.embedded.functions._common import new_id
 
 TABLE = "conversations"
 Doc = dict[str, Any]
@@ -37,7 +37,6 @@ NEEDS_AGENT = (
     "agent participant."
 )
 NEEDS_SPACES = "agent-agent conversations require at least 2 memorySpaceIds"
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def _plain(model: BaseModel) -> Doc:
@@ -254,11 +253,10 @@ def get_or_create(ctx: MutationCtx, args: ConversationsGetOrCreateArgs) -> Doc |
     if existing is not None:
         return existing
     now = ctx.now()
-    suffix = "".join(secrets.choice(_BASE36) for _ in range(9))
     doc_id = ctx.db.insert(
         TABLE,
         {
-            "conversationId": f"conv-{js.number_to_string(now)}-{suffix}",
+            "conversationId": new_id("conv", now),
             "memorySpaceId": args.memory_space_id,
             "participantId": _opt(args.participant_id),
             "type": args.type,

@@ -18,7 +18,8 @@ from cortex._generated.args.fact_history import (
     FactHistoryPurgeOldEventsArgs,
 )
 from cortex.embedded import UNDEFINED, FunctionError, MutationCtx, QueryCtx, handler
-from cortex.embedded.functions.memories import iso_time, new_id
+from cortex.embedded.functions._common import new_id
+from cortex.embedded.functions.memories import iso_time
 from cortex.embedded.query import Query
 
 TABLE = "factHistory"

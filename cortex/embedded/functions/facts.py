@@ -40,8 +40,9 @@ from cortex.embedded import (
     handler,
     js,
 )
+from cortex.embedded.functions._common import new_id
 from cortex.embedded.functions.fact_history import supersession_cycle
-from cortex.embedded.functions.memories import iso_time, js_stringify, new_id
+from cortex.embedded.functions.memories import iso_time, js_stringify
 
 TABLE = "facts"
 Doc = dict[str, Any]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import secrets
-import string
 from datetime import datetime, timezone
 from typing import Any
 
@@ -36,11 +34,11 @@ from cortex._generated.args.memories import (
     MemoriesUpdatePartialMemoryArgs,
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, handler, js
+from cortex.embedded.functions._common import new_id
 
 TABLE = "memories"
 VECTOR_INDEX_LIMIT = 256
 Doc = dict[str, Any]
-_BASE36 = string.digits + string.ascii_lowercase
 _ACK_PHRASES = (
     "got it",
     "i've noted",
@@ -73,15 +71,6 @@ _STORE_FIELDS_2 = (
     "importance",
     "tags",
 )
-
-
-def _random36(n: int = 9) -> str:
-    return "".join(secrets.choice(_BASE36) for _ in range(n))
-
-
-def new_id(prefix: str, now: float) -> str:
-    """An id shaped like upstream's: ``<prefix>-<Date.now()>-<9 base-36 characters>``."""
-    return f"{prefix}-{int(now)}-{_random36()}"
 
 
 def iso_time(ms: float) -> str:
