@@ -17,9 +17,8 @@ from cortex._generated.args.fact_history import (
     FactHistoryLogEventArgs,
     FactHistoryPurgeOldEventsArgs,
 )
-from cortex.embedded import UNDEFINED, FunctionError, MutationCtx, QueryCtx, handler
+from cortex.embedded import UNDEFINED, FunctionError, MutationCtx, QueryCtx, handler, js
 from cortex.embedded.functions._common import new_id
-from cortex.embedded.functions.memories import iso_time
 from cortex.embedded.query import Query
 
 TABLE = "factHistory"
@@ -238,7 +237,11 @@ def get_activity_summary(ctx: QueryCtx, args: FactHistoryGetActivitySummaryArgs)
             if event.get(who):
                 participants.add(event[who])
     return {
-        "timeRange": {"hours": hours, "since": iso_time(since), "until": iso_time(ctx.now())},
+        "timeRange": {
+            "hours": hours,
+            "since": js.iso_string(since),
+            "until": js.iso_string(ctx.now()),
+        },
         "totalEvents": len(events),
         "actionCounts": counts,
         "uniqueFactsModified": len(facts),

@@ -42,7 +42,6 @@ from cortex.embedded import (
 )
 from cortex.embedded.functions._common import new_id
 from cortex.embedded.functions.fact_history import supersession_cycle
-from cortex.embedded.functions.memories import iso_time, js_stringify
 
 TABLE = "facts"
 Doc = dict[str, Any]
@@ -477,14 +476,6 @@ def query_by_relationship(ctx: QueryCtx, args: FactsQueryByRelationshipArgs) -> 
     return _sort_and_page(_narrow(facts, rest), a)
 
 
-def _sorted_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _sorted_keys(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted_keys(v) for v in value]
-    return value
-
-
 def _csv_row(f: Doc) -> str:
     cells = [
         f["factId"],
@@ -496,7 +487,7 @@ def _csv_row(f: Doc) -> str:
         js.to_string(f["confidence"]),
         f["sourceType"],
         ";".join(f["tags"]),
-        iso_time(f["createdAt"]),
+        js.iso_string(f["createdAt"]),
     ]
     return ",".join(cells)
 
@@ -509,7 +500,7 @@ def export_facts(ctx: QueryCtx, args: FactsExportFactsArgs) -> Doc:
         facts = [f for f in facts if f["factType"] == args.fact_type]
     exported_at = ctx.now()
     if args.format == "json":
-        data = js_stringify([_sorted_keys(f) for f in facts])
+        data = js.stringify([js.sorted_value(f) for f in facts], 2)
     elif args.format == "jsonld":
         graph = []
         for f in facts:
@@ -522,16 +513,16 @@ def export_facts(ctx: QueryCtx, args: FactsExportFactsArgs) -> Doc:
                 "factStatement": f["fact"],
                 "confidence": f["confidence"],
                 "factType": f["factType"],
-                "dateCreated": iso_time(f["createdAt"]),
-                "validFrom": iso_time(f["validFrom"])
+                "dateCreated": js.iso_string(f["createdAt"]),
+                "validFrom": js.iso_string(f["validFrom"])
                 if js.truthy(f.get("validFrom", UNDEFINED))
                 else UNDEFINED,
-                "validThrough": iso_time(f["validUntil"])
+                "validThrough": js.iso_string(f["validUntil"])
                 if js.truthy(f.get("validUntil", UNDEFINED))
                 else UNDEFINED,
             }
             graph.append(node)
-        data = js_stringify({"@context": "https://schema.org/", "@graph": graph})
+        data = js.stringify({"@context": "https://schema.org/", "@graph": graph}, 2)
     else:
         header = (
             "factId,fact,factType,subject,predicate,object,confidence,sourceType,tags,createdAt"

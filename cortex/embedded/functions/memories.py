@@ -6,9 +6,7 @@ JavaScript's ``args.x`` (``undefined`` when absent) maps to ``a.get("x", UNDEFIN
 
 from __future__ import annotations
 
-import json
 import math
-from datetime import datetime, timezone
 from typing import Any
 
 from cortex._generated.args.memories import (
@@ -71,28 +69,6 @@ _STORE_FIELDS_2 = (
     "importance",
     "tags",
 )
-
-
-def iso_time(ms: float) -> str:
-    """``new Date(ms).toISOString()``."""
-    when = datetime.fromtimestamp(math.floor(ms) / 1000.0, tz=timezone.utc)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{math.floor(ms) % 1000:03d}Z"
-
-
-def _js_ready(value: Any) -> Any:
-    """Whole floats as ints so that ``json.dumps`` writes numbers the way ``JSON.stringify`` does."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return int(value)
-    if isinstance(value, list):
-        return [_js_ready(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _js_ready(v) for k, v in value.items() if v is not UNDEFINED}
-    return value
-
-
-def js_stringify(value: Any) -> str:
-    """``JSON.stringify(value, null, 2)``."""
-    return json.dumps(_js_ready(value), indent=2, ensure_ascii=False)
 
 
 def _by_memory_id(ctx: QueryCtx, memory_id: str) -> Doc | None:
@@ -544,7 +520,7 @@ def export_memories(ctx: QueryCtx, args: MemoriesExportMemoriesArgs) -> Doc:
             if args.include_embeddings and js.truthy(m.get("embedding", UNDEFINED)):
                 item["embedding"] = m["embedding"]
             data.append(item)
-        text = js_stringify(data)
+        text = js.stringify(data, 2)
     else:
         lines = ["memoryId,content,sourceType,importance,tags,createdAt"]
         for m in memories:
@@ -554,7 +530,7 @@ def export_memories(ctx: QueryCtx, args: MemoriesExportMemoriesArgs) -> Doc:
                 m["sourceType"],
                 js.to_string(m["importance"]),
                 ";".join(m["tags"]),
-                iso_time(m["createdAt"]),
+                js.iso_string(m["createdAt"]),
             ]
             lines.append(",".join(row))
         text = "\n".join(lines)
