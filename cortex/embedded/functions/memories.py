@@ -6,7 +6,6 @@ JavaScript's ``args.x`` (``undefined`` when absent) maps to ``a.get("x", UNDEFIN
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from cortex._generated.args.memories import (
@@ -33,6 +32,7 @@ from cortex._generated.args.memories import (
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, handler, js
 from cortex.embedded.functions._common import new_id
+from cortex.embeddings import cosine
 
 TABLE = "memories"
 VECTOR_INDEX_LIMIT = 256
@@ -366,17 +366,6 @@ def _vector_candidates(ctx: QueryCtx, space: str, embedding: list[float], limit:
     found.sort(key=lambda m: m["_creationTime"])
     found.sort(key=lambda m: -m["_score"])
     return found
-
-
-def cosine(a: list[float], b: list[float]) -> float:
-    """Cosine similarity in float64, 0 when either vector is zero."""
-    dot = norm_a = norm_b = 0.0
-    for x, y in zip(a, b, strict=True):
-        dot += x * y
-        norm_a += x * x
-        norm_b += y * y
-    denominator = math.sqrt(norm_a) * math.sqrt(norm_b)
-    return dot / denominator if denominator > 0 else 0.0
 
 
 def _weighted(m: Doc, category: str | None) -> float:
