@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-import cortex.memory_namespaces  # noqa: F401  (memory/facts orchestration)
 from cortex import SyncCortex
 from cortex.embeddings import LocalEmbedder
 

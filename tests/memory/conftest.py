@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-import cortex.memory_namespaces  # noqa: F401  (registers memory/facts until cortex.namespaces imports it)
 from cortex import Cortex, SyncCortex
 
 ROOT = Path(__file__).resolve().parents[2]
