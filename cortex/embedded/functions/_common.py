@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import secrets
 import string
+from typing import Any
 
-from cortex.embedded import js
+from pydantic import BaseModel
+
+from cortex.embedded import UNDEFINED, js
 
 _BASE36 = string.digits + string.ascii_lowercase
+Doc = dict[str, Any]
 
 
 def random_base36(n: int = 9) -> str:
@@ -21,3 +25,18 @@ def random_base36(n: int = 9) -> str:
 def new_id(prefix: str, now: float) -> str:
     """An id shaped like upstream's: ``<prefix>-<Date.now()>-<9 base-36 characters>``."""
     return f"{prefix}-{js.number_to_string(now)}-{random_base36()}"
+
+
+def opt(value: Any) -> Any:
+    """An optional argument as the JavaScript handler sees it: ``None`` (not sent) is ``undefined``."""
+    return UNDEFINED if value is None else value
+
+
+def plain(model: BaseModel) -> Doc:
+    """The object a caller sent for a nested argument (wire names, only the members given)."""
+    return model.model_dump(by_alias=True, exclude_unset=True)
+
+
+def defined(fields: Doc) -> Doc:
+    """``fields`` without its ``UNDEFINED`` members (those a JavaScript object literal would not store)."""
+    return {k: v for k, v in fields.items() if v is not UNDEFINED}

@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from cortex.embedded import UNDEFINED, MutationCtx, QueryCtx, js
+from cortex.embedded.functions._common import defined
 
 TABLE = "contexts"
 Doc = dict[str, Any]
-
-
-def clean(fields: Doc) -> Doc:
-    """Drop ``UNDEFINED`` members."""
-    return {k: v for k, v in fields.items() if v is not UNDEFINED}
 
 
 def by_id(ctx: QueryCtx, context_id: Any) -> Doc | None:
@@ -81,15 +77,6 @@ def chain(ctx: QueryCtx, context: Doc) -> Doc:
     }
 
 
-def spread(value: Any) -> Doc:
-    """The members ``{...value}`` copies in JavaScript (objects, arrays and strings by index, else none)."""
-    if isinstance(value, dict):
-        return dict(value)
-    if isinstance(value, (list, str)):
-        return {str(i): v for i, v in enumerate(value)}
-    return {}
-
-
 def version_of(context: Doc) -> Any:
     version = context.get("version")
     return 1 if version is None or version is UNDEFINED else version
@@ -102,7 +89,7 @@ def previous_of(context: Doc) -> list[Doc]:
 
 def snapshot(context: Doc) -> Doc:
     """The context's current status and data as a version record."""
-    return clean(
+    return defined(
         {
             "version": version_of(context),
             "status": context["status"],

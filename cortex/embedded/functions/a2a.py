@@ -21,7 +21,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import random_base36
+from cortex.embedded.functions._common import defined, random_base36
 
 MAX_MESSAGE_BYTES = 102400
 MAX_RECIPIENTS = 100
@@ -404,7 +404,7 @@ def _as_message(memory: Doc, agent1: str, agent2: str) -> Doc:
         "broadcast": meta.get("broadcast", UNDEFINED),
         "broadcastId": meta.get("broadcastId", UNDEFINED),
     }
-    return {k: v for k, v in message.items() if v is not UNDEFINED}
+    return defined(message)
 
 
 @handler(A2aGetConversationArgs)

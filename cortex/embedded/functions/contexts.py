@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from cortex._generated.args.contexts import (
     ContextsAddParticipantArgs,
     ContextsCountArgs,
@@ -32,20 +30,12 @@ from cortex._generated.args.contexts import (
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, handler, js
 from cortex.embedded.functions import _contexts_support as support
-from cortex.embedded.functions._common import new_id
+from cortex.embedded.functions._common import new_id, opt, plain
 from cortex.embedded.query import Query
 
 TABLE = "contexts"
 Doc = dict[str, Any]
 NOT_FOUND = "CONTEXT_NOT_FOUND"
-
-
-def _opt(value: Any) -> Any:
-    return UNDEFINED if value is None else value
-
-
-def _plain(model: BaseModel) -> Doc:
-    return model.model_dump(by_alias=True, exclude_unset=True)
 
 
 def _find(ctx: QueryCtx, context_id: str, tenant_id: str | None) -> Doc | None:
@@ -93,16 +83,14 @@ def create(ctx: MutationCtx, args: ContextsCreateArgs) -> Doc | None:
             "contextId": context_id,
             "memorySpaceId": args.memory_space_id,
             "purpose": args.purpose,
-            "description": _opt(args.description),
-            "userId": _opt(args.user_id),
-            "parentId": _opt(args.parent_id),
+            "description": opt(args.description),
+            "userId": opt(args.user_id),
+            "parentId": opt(args.parent_id),
             "rootId": root_id,
             "depth": depth,
             "childIds": [],
             "status": js.or_(args.status, "active"),
-            "conversationRef": _plain(args.conversation_ref)
-            if args.conversation_ref
-            else UNDEFINED,
+            "conversationRef": plain(args.conversation_ref) if args.conversation_ref else UNDEFINED,
             "participants": [args.memory_space_id],
             "grantedAccess": [],
             "data": args.data if "data" in args.model_fields_set else UNDEFINED,
@@ -139,7 +127,7 @@ def update(ctx: MutationCtx, args: ContextsUpdateArgs) -> Doc | None:
             "description": args.description
             if args.description is not None
             else context.get("description", UNDEFINED),
-            "data": {**support.spread(context.get("data")), **support.spread(args.data)},
+            "data": {**js.spread(context.get("data")), **js.spread(args.data)},
             "version": support.version_of(context) + 1,
             "previousVersions": [*support.previous_of(context), support.snapshot(context)],
             "updatedAt": now,
@@ -276,7 +264,7 @@ def update_many(ctx: MutationCtx, args: ContextsUpdateManyArgs) -> Doc:
     for c in rows:
         data = c.get("data", UNDEFINED)
         if js.truthy(updates.data):
-            data = {**support.spread(data), **support.spread(updates.data)}
+            data = {**js.spread(data), **js.spread(updates.data)}
         ctx.db.patch(
             c["_id"],
             {

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel
-
 from cortex._generated.args.conversations import (
     ConversationsAddMessageArgs,
     ConversationsCountArgs,
@@ -25,8 +23,8 @@ from cortex._generated.args.conversations import (
     ConversationsPurgeAllArgs,
     ConversationsSearchArgs,
 )
-from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, field, handler, js
-from cortex.embedded.functions._common import new_id
+from cortex.embedded import ConvexError, MutationCtx, QueryCtx, field, handler, js
+from cortex.embedded.functions._common import new_id, opt, plain
 
 TABLE = "conversations"
 Doc = dict[str, Any]
@@ -37,15 +35,6 @@ NEEDS_AGENT = (
     "agent participant."
 )
 NEEDS_SPACES = "agent-agent conversations require at least 2 memorySpaceIds"
-
-
-def _plain(model: BaseModel) -> Doc:
-    """The object a caller sent for a nested argument (wire names, only the members given)."""
-    return model.model_dump(by_alias=True, exclude_unset=True)
-
-
-def _opt(value: Any) -> Any:
-    return UNDEFINED if value is None else value
 
 
 def _by_conversation_id(ctx: QueryCtx, conversation_id: str) -> Doc | None:
@@ -124,10 +113,10 @@ def create(ctx: MutationCtx, args: ConversationsCreateArgs) -> Doc | None:
         {
             "conversationId": args.conversation_id,
             "memorySpaceId": args.memory_space_id,
-            "participantId": _opt(args.participant_id),
-            "tenantId": _opt(args.tenant_id),
+            "participantId": opt(args.participant_id),
+            "tenantId": opt(args.tenant_id),
             "type": args.type,
-            "participants": _plain(args.participants),
+            "participants": plain(args.participants),
             "messages": [],
             "messageCount": 0,
             "metadata": js.or_(args.metadata, {}),
@@ -144,7 +133,7 @@ def add_message(ctx: MutationCtx, args: ConversationsAddMessageArgs) -> Doc | No
     conversation = _by_conversation_id(ctx, args.conversation_id)
     if conversation is None:
         raise ConvexError(NOT_FOUND)
-    message = {**_plain(args.message), "timestamp": ctx.now()}
+    message = {**plain(args.message), "timestamp": ctx.now()}
     ctx.db.patch(
         conversation["_id"],
         {
@@ -258,9 +247,9 @@ def get_or_create(ctx: MutationCtx, args: ConversationsGetOrCreateArgs) -> Doc |
         {
             "conversationId": new_id("conv", now),
             "memorySpaceId": args.memory_space_id,
-            "participantId": _opt(args.participant_id),
+            "participantId": opt(args.participant_id),
             "type": args.type,
-            "participants": _plain(p),
+            "participants": plain(p),
             "messages": [],
             "messageCount": 0,
             "metadata": js.or_(args.metadata, {}),

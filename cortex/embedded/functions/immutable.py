@@ -26,19 +26,11 @@ from cortex.embedded import (
     handler,
     js,
 )
+from cortex.embedded.functions._common import defined, opt
 
 TABLE = "immutable"
 Doc = dict[str, Any]
 NOT_FOUND = "IMMUTABLE_ENTRY_NOT_FOUND"
-
-
-def _clean(fields: Doc) -> Doc:
-    """Drop members that are ``UNDEFINED`` (absent in the JavaScript object)."""
-    return {k: v for k, v in fields.items() if v is not UNDEFINED}
-
-
-def _opt(value: Any) -> Any:
-    return UNDEFINED if value is None else value
 
 
 def _find(ctx: QueryCtx, type_: str, id_: str, tenant_id: str | None) -> Doc | None:
@@ -67,7 +59,7 @@ def _first_any_tenant(ctx: QueryCtx, type_: str, id_: str) -> Doc | None:
 
 def _current_view(entry: Doc) -> Doc:
     """The current version in the shape of a history item."""
-    return _clean(
+    return defined(
         {
             "type": entry["type"],
             "id": entry["id"],
@@ -83,7 +75,7 @@ def _current_view(entry: Doc) -> Doc:
 
 def _previous_view(entry: Doc, previous: Doc) -> Doc:
     """A stored previous version in the shape of a history item."""
-    return _clean(
+    return defined(
         {
             "type": entry["type"],
             "id": entry["id"],
@@ -106,7 +98,7 @@ def store(ctx: MutationCtx, args: ImmutableStoreArgs) -> Doc | None:
     now = ctx.now()
     existing = _find(ctx, args.type, args.id, args.tenant_id)
     if existing is not None:
-        snapshot = _clean(
+        snapshot = defined(
             {
                 "version": existing["version"],
                 "data": existing["data"],
@@ -131,8 +123,8 @@ def store(ctx: MutationCtx, args: ImmutableStoreArgs) -> Doc | None:
             "type": args.type,
             "id": args.id,
             "data": args.data,
-            "userId": _opt(args.user_id),
-            "tenantId": _opt(args.tenant_id),
+            "userId": opt(args.user_id),
+            "tenantId": opt(args.tenant_id),
             "version": 1,
             "previousVersions": [],
             "metadata": args.metadata if "metadata" in args.model_fields_set else UNDEFINED,

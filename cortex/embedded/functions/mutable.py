@@ -26,6 +26,7 @@ from cortex.embedded import (
     handler,
     js,
 )
+from cortex.embedded.functions._common import opt
 
 TABLE = "mutable"
 Doc = dict[str, Any]
@@ -65,10 +66,6 @@ def _in_namespace(ctx: QueryCtx, namespace: str, tenant_id: str | None) -> list[
         .with_index("by_namespace", lambda q: q.eq("namespace", namespace))
         .collect()
     )
-
-
-def _opt(value: Any) -> Any:
-    return UNDEFINED if value is None else value
 
 
 def _narrow(
@@ -116,8 +113,8 @@ def set_(ctx: MutationCtx, args: MutableSetArgs) -> Doc | None:
             "namespace": args.namespace,
             "key": args.key,
             "value": args.value,
-            "userId": _opt(args.user_id),
-            "tenantId": _opt(args.tenant_id),
+            "userId": opt(args.user_id),
+            "tenantId": opt(args.tenant_id),
             "metadata": args.metadata if "metadata" in args.model_fields_set else UNDEFINED,
             "createdAt": now,
             "updatedAt": now,
@@ -193,7 +190,7 @@ def transaction(ctx: MutationCtx, args: MutableTransactionArgs) -> Doc:
                         "namespace": op.namespace,
                         "key": op.key,
                         "value": value,
-                        "tenantId": _opt(args.tenant_id),
+                        "tenantId": opt(args.tenant_id),
                         "createdAt": now,
                         "updatedAt": now,
                     },
