@@ -8,6 +8,7 @@ from cortex._transport.wire import client_version as _client_version
 from cortex.client import Cortex, SyncCortex
 from cortex.config import CortexConfig, RetryPolicy
 from cortex.errors import (
+    A2ATimeoutError,
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -33,6 +34,7 @@ from cortex.errors import (
 __version__ = _client_version()
 
 __all__ = [
+    "A2ATimeoutError",
     "APIConnectionError",
     "APIError",
     "APIStatusError",

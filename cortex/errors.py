@@ -277,7 +277,13 @@ class APITimeoutError(APIConnectionError):
     default_code = "TIMEOUT"
 
 
+# Defined next to the client-side input checks (shared by the async and sync a2a clients); re-exported here so
+# that every error the SDK raises can be imported from ``cortex.errors``. This import stays below the classes
+# above: ``cortex._input_checks`` imports them from this module.
+from cortex._input_checks import A2ATimeoutError  # noqa: E402
+
 __all__ = [
+    "A2ATimeoutError",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
