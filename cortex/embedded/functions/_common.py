@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cortex.embedded import UNDEFINED, js
+from cortex.embedded import UNDEFINED, MutationCtx, js
 
 _BASE36 = string.digits + string.ascii_lowercase
 Doc = dict[str, Any]
@@ -40,3 +40,18 @@ def plain(model: BaseModel) -> Doc:
 def defined(fields: Doc) -> Doc:
     """``fields`` without its ``UNDEFINED`` members (those a JavaScript object literal would not store)."""
     return {k: v for k, v in fields.items() if v is not UNDEFINED}
+
+
+def delete_all(ctx: MutationCtx, docs: list[Doc]) -> None:
+    """Delete each of ``docs`` (documents read in this transaction)."""
+    for doc in docs:
+        ctx.db.delete(doc["_id"])
+
+
+def purge_table(ctx: MutationCtx, table: str, what: str = "purgeAll") -> list[Doc]:
+    """Delete every document of ``table`` (refused, naming ``what``, unless the backend allows purges); the
+    deleted documents."""
+    ctx.require_purge_allowed(what)
+    docs = ctx.db.query(table).collect()
+    delete_all(ctx, docs)
+    return docs

@@ -12,6 +12,7 @@ from cortex._generated.args.admin import (
     AdminListTableArgs,
 )
 from cortex.embedded import MutationCtx, QueryCtx, handler
+from cortex.embedded.functions._common import delete_all
 
 # The tables the admin functions accept, in upstream's order (``getAllCounts`` reports them in this order).
 TABLES = (
@@ -56,8 +57,7 @@ def clear_table(ctx: MutationCtx, args: AdminClearTableArgs) -> Doc:
     """Delete up to ``limit`` (at most 1000) documents of a table; ``hasMore`` when a full batch was deleted."""
     limit = _batch(args.limit)
     records = ctx.db.query(args.table).take(limit)
-    for record in records:
-        ctx.db.delete(record["_id"])
+    delete_all(ctx, records)
     return {"deleted": len(records), "hasMore": len(records) == limit}
 
 

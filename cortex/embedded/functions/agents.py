@@ -30,6 +30,7 @@ from cortex.embedded import (
     handler,
     js,
 )
+from cortex.embedded.functions._common import purge_table
 
 TABLE = "agents"
 SAMPLE_LIMIT = 1000
@@ -223,8 +224,4 @@ def unregister_many(ctx: MutationCtx, args: AgentsUnregisterManyArgs) -> Doc:
 @handler(AgentsPurgeAllArgs)
 def purge_all(ctx: MutationCtx, args: AgentsPurgeAllArgs) -> Doc:
     """Delete every registration; refused unless the backend allows purges."""
-    ctx.require_purge_allowed("purgeAll")
-    agents = ctx.db.query(TABLE).collect()
-    for agent in agents:
-        ctx.db.delete(agent["_id"])
-    return {"deleted": len(agents)}
+    return {"deleted": len(purge_table(ctx, TABLE))}

@@ -30,7 +30,7 @@ from cortex._generated.args.contexts import (
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, handler, js
 from cortex.embedded.functions import _contexts_support as support
-from cortex.embedded.functions._common import new_id, opt, plain
+from cortex.embedded.functions._common import new_id, opt, plain, purge_table
 from cortex.embedded.query import Query
 
 TABLE = "contexts"
@@ -302,11 +302,7 @@ def delete_many(ctx: MutationCtx, args: ContextsDeleteManyArgs) -> Doc:
 @handler(ContextsPurgeAllArgs)
 def purge_all(ctx: MutationCtx, args: ContextsPurgeAllArgs) -> Doc:
     """Delete every context; only on a backend opened with ``allow_purge``."""
-    ctx.require_purge_allowed()
-    rows = ctx.db.query(TABLE).collect()
-    for c in rows:
-        ctx.db.delete(c["_id"])
-    return {"deleted": len(rows)}
+    return {"deleted": len(purge_table(ctx, TABLE))}
 
 
 # ---- queries ---------------------------------------------------------------------------------------------------

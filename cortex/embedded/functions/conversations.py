@@ -24,7 +24,7 @@ from cortex._generated.args.conversations import (
     ConversationsSearchArgs,
 )
 from cortex.embedded import ConvexError, MutationCtx, QueryCtx, field, handler, js
-from cortex.embedded.functions._common import new_id, opt, plain
+from cortex.embedded.functions._common import delete_all, new_id, opt, plain, purge_table
 
 TABLE = "conversations"
 Doc = dict[str, Any]
@@ -187,8 +187,7 @@ def delete_many(ctx: MutationCtx, args: ConversationsDeleteManyArgs) -> Doc:
             f"DELETE_MANY_THRESHOLD_EXCEEDED: Would delete {len(conversations)} conversations (threshold: "
             f"{js.number_to_string(threshold)}). Use dryRun first or increase confirmationThreshold."
         )
-    for c in conversations:
-        ctx.db.delete(c["_id"])
+    delete_all(ctx, conversations)
     return {
         "deleted": len(conversations),
         "totalMessagesDeleted": messages,
@@ -214,10 +213,7 @@ def delete_by_ids(ctx: MutationCtx, args: ConversationsDeleteByIdsArgs) -> Doc:
 @handler(ConversationsPurgeAllArgs)
 def purge_all(ctx: MutationCtx, args: ConversationsPurgeAllArgs) -> Doc:
     """Delete every conversation; only on a backend opened with ``allow_purge``."""
-    ctx.require_purge_allowed()
-    conversations = ctx.db.query(TABLE).collect()
-    for c in conversations:
-        ctx.db.delete(c["_id"])
+    conversations = purge_table(ctx, TABLE)
     return {
         "deleted": len(conversations),
         "totalMessagesDeleted": sum(c["messageCount"] for c in conversations),

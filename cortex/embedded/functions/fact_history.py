@@ -18,7 +18,7 @@ from cortex._generated.args.fact_history import (
     FactHistoryPurgeOldEventsArgs,
 )
 from cortex.embedded import UNDEFINED, FunctionError, MutationCtx, QueryCtx, handler, js
-from cortex.embedded.functions._common import new_id
+from cortex.embedded.functions._common import delete_all, new_id
 from cortex.embedded.query import Query
 
 TABLE = "factHistory"
@@ -55,8 +55,7 @@ def _by(ctx: QueryCtx, index: str, name: str, value: Any) -> Query:
 
 
 def _delete_all(ctx: MutationCtx, events: list[Doc]) -> Doc:
-    for event in events:
-        ctx.db.delete(event["_id"])
+    delete_all(ctx, events)
     return {"deleted": len(events)}
 
 
@@ -125,8 +124,7 @@ def purge_old_events(ctx: MutationCtx, args: FactHistoryPurgeOldEventsArgs) -> D
         )
     limit = int(args.limit if args.limit is not None else 1000)
     doomed = events[:limit]
-    for event in doomed:
-        ctx.db.delete(event["_id"])
+    delete_all(ctx, doomed)
     return {"deleted": len(doomed), "remaining": len(events) - len(doomed)}
 
 

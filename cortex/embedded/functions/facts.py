@@ -40,7 +40,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import new_id
+from cortex.embedded.functions._common import delete_all, new_id, purge_table
 from cortex.embedded.functions.fact_history import supersession_cycle
 
 TABLE = "facts"
@@ -317,8 +317,7 @@ def delete_many(ctx: MutationCtx, args: FactsDeleteManyArgs) -> Doc:
         facts = [f for f in facts if f.get("userId") == args.user_id]
     if args.fact_type:
         facts = [f for f in facts if f["factType"] == args.fact_type]
-    for f in facts:
-        ctx.db.delete(f["_id"])
+    delete_all(ctx, facts)
     return {"deleted": len(facts), "memorySpaceId": args.memory_space_id}
 
 
@@ -364,11 +363,7 @@ def delete_by_ids(ctx: MutationCtx, args: FactsDeleteByIdsArgs) -> Doc:
 @handler(FactsPurgeAllArgs)
 def purge_all(ctx: MutationCtx, args: FactsPurgeAllArgs) -> Doc:
     """Delete every fact of the store; only when the backend allows purges."""
-    ctx.require_purge_allowed()
-    facts = ctx.db.query(TABLE).collect()
-    for f in facts:
-        ctx.db.delete(f["_id"])
-    return {"deleted": len(facts)}
+    return {"deleted": len(purge_table(ctx, TABLE))}
 
 
 # ---- queries ---------------------------------------------------------------------------------------------------

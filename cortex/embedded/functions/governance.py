@@ -28,6 +28,7 @@ from cortex.embedded import (
     handler,
     js,
 )
+from cortex.embedded.functions._common import purge_table
 
 POLICIES = "governancePolicies"
 ENFORCEMENT = "governanceEnforcement"
@@ -432,22 +433,13 @@ def get_enforcement_stats(ctx: QueryCtx, args: GovernanceGetEnforcementStatsArgs
     }
 
 
-def _purge(ctx: MutationCtx, table: str) -> Doc:
-    docs = ctx.db.query(table).collect()
-    for doc in docs:
-        ctx.db.delete(doc["_id"])
-    return {"deleted": len(docs)}
-
-
 @handler(GovernancePurgeAllPoliciesArgs)
 def purge_all_policies(ctx: MutationCtx, args: GovernancePurgeAllPoliciesArgs) -> Doc:
     """Delete every policy; refused unless the backend allows purges."""
-    ctx.require_purge_allowed("purgeAllPolicies")
-    return _purge(ctx, POLICIES)
+    return {"deleted": len(purge_table(ctx, POLICIES, "purgeAllPolicies"))}
 
 
 @handler(GovernancePurgeAllEnforcementArgs)
 def purge_all_enforcement(ctx: MutationCtx, args: GovernancePurgeAllEnforcementArgs) -> Doc:
     """Delete the whole enforcement log; refused unless the backend allows purges."""
-    ctx.require_purge_allowed("purgeAllEnforcement")
-    return _purge(ctx, ENFORCEMENT)
+    return {"deleted": len(purge_table(ctx, ENFORCEMENT, "purgeAllEnforcement"))}

@@ -22,6 +22,7 @@ from cortex._generated.args.graph_sync import (
     GraphSyncQueueForSyncArgs,
 )
 from cortex.embedded import UNDEFINED, FunctionError, MutationCtx, QueryCtx, field, handler, js
+from cortex.embedded.functions._common import delete_all, purge_table
 
 TABLE = "graphSyncQueue"
 MAX_ATTEMPTS = 3
@@ -116,19 +117,14 @@ def clear_synced_items(ctx: MutationCtx, args: GraphSyncClearSyncedItemsArgs) ->
         .filter((field("synced") == True) & (field("syncedAt") < cutoff))  # noqa: E712
         .collect()
     )
-    for item in items:
-        ctx.db.delete(item["_id"])
+    delete_all(ctx, items)
     return {"deleted": len(items)}
 
 
 @handler(GraphSyncPurgeAllArgs)
 def purge_all(ctx: MutationCtx, args: GraphSyncPurgeAllArgs) -> Doc:
     """Delete every queue item; only when the backend allows purges."""
-    ctx.require_purge_allowed()
-    items = ctx.db.query(TABLE).collect()
-    for item in items:
-        ctx.db.delete(item["_id"])
-    return {"deleted": len(items)}
+    return {"deleted": len(purge_table(ctx, TABLE))}
 
 
 # ---- queries ---------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import defined, opt
+from cortex.embedded.functions._common import defined, opt, purge_table
 
 TABLE = "immutable"
 Doc = dict[str, Any]
@@ -182,11 +182,7 @@ def purge_versions(ctx: MutationCtx, args: ImmutablePurgeVersionsArgs) -> Doc:
 @handler(ImmutablePurgeAllArgs)
 def purge_all(ctx: MutationCtx, args: ImmutablePurgeAllArgs) -> Doc:
     """Delete every entry; only on a backend opened with ``allow_purge``."""
-    ctx.require_purge_allowed()
-    entries = ctx.db.query(TABLE).collect()
-    for entry in entries:
-        ctx.db.delete(entry["_id"])
-    return {"deleted": len(entries)}
+    return {"deleted": len(purge_table(ctx, TABLE))}
 
 
 # ---- queries ---------------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from cortex._generated.args.memories import (
     MemoriesUpdatePartialMemoryArgs,
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, handler, js
-from cortex.embedded.functions._common import new_id
+from cortex.embedded.functions._common import delete_all, new_id, purge_table
 from cortex.embeddings import cosine
 
 TABLE = "memories"
@@ -245,8 +245,7 @@ def delete_many(ctx: MutationCtx, args: MemoriesDeleteManyArgs) -> Doc:
         memories = [m for m in memories if _matches_user(m, args.user_id)]
     if args.source_type:
         memories = [m for m in memories if m["sourceType"] == args.source_type]
-    for m in memories:
-        ctx.db.delete(m["_id"])
+    delete_all(ctx, memories)
     return {"deleted": len(memories), "memoryIds": [m["memoryId"] for m in memories]}
 
 
@@ -265,11 +264,7 @@ def delete_by_ids(ctx: MutationCtx, args: MemoriesDeleteByIdsArgs) -> Doc:
 @handler(MemoriesPurgeAllArgs)
 def purge_all(ctx: MutationCtx, args: MemoriesPurgeAllArgs) -> Doc:
     """Delete every memory of the store; only when the backend allows purges."""
-    ctx.require_purge_allowed()
-    memories = ctx.db.query(TABLE).collect()
-    for m in memories:
-        ctx.db.delete(m["_id"])
-    return {"deleted": len(memories)}
+    return {"deleted": len(purge_table(ctx, TABLE))}
 
 
 @handler(MemoriesUpdateManyArgs)

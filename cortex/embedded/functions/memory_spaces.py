@@ -24,6 +24,7 @@ from cortex._generated.args.memory_spaces import (
     MemorySpacesUpdateParticipantsArgs,
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, handler, js
+from cortex.embedded.functions._common import delete_all, purge_table
 
 TABLE = "memorySpaces"
 CASCADE_TABLES = ("conversations", "memories", "facts")
@@ -212,8 +213,7 @@ def delete_space(ctx: MutationCtx, args: MemorySpacesDeleteSpaceArgs) -> Doc:
                     .with_index("by_memorySpace", lambda q: q.eq("memorySpaceId", space_id))
                     .collect()
                 )
-            for doc in docs:
-                ctx.db.delete(doc["_id"])
+            delete_all(ctx, docs)
             counts[table] = len(docs)
     ctx.db.delete(space["_id"])
     return {
@@ -443,8 +443,4 @@ def search(ctx: QueryCtx, args: MemorySpacesSearchArgs) -> list[Doc]:
 @handler(MemorySpacesPurgeAllArgs)
 def purge_all(ctx: MutationCtx, args: MemorySpacesPurgeAllArgs) -> Doc:
     """Delete every memory space registration; refused unless the backend allows purges."""
-    ctx.require_purge_allowed("purgeAll")
-    spaces = ctx.db.query(TABLE).collect()
-    for space in spaces:
-        ctx.db.delete(space["_id"])
-    return {"deleted": len(spaces)}
+    return {"deleted": len(purge_table(ctx, TABLE))}

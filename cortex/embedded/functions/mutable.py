@@ -26,7 +26,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import opt
+from cortex.embedded.functions._common import delete_all, opt
 
 TABLE = "mutable"
 Doc = dict[str, Any]
@@ -166,8 +166,7 @@ def purge_namespace(ctx: MutationCtx, args: MutablePurgeNamespaceArgs) -> Doc:
             "keys": [e["key"] for e in entries],
             "dryRun": True,
         }
-    for entry in entries:
-        ctx.db.delete(entry["_id"])
+    delete_all(ctx, entries)
     return {"deleted": len(entries), "namespace": args.namespace, "dryRun": False}
 
 
@@ -224,8 +223,7 @@ def purge_many(ctx: MutationCtx, args: MutablePurgeManyArgs) -> Doc:
         user_id=args.user_id,
         updated_before=args.updated_before,
     )
-    for entry in entries:
-        ctx.db.delete(entry["_id"])
+    delete_all(ctx, entries)
     return {
         "deleted": len(entries),
         "namespace": args.namespace,
@@ -293,6 +291,5 @@ def purge_all(ctx: MutationCtx, args: MutablePurgeAllArgs) -> Doc:
         )
     else:
         entries = ctx.db.query(TABLE).collect()
-    for entry in entries:
-        ctx.db.delete(entry["_id"])
+    delete_all(ctx, entries)
     return {"deleted": len(entries)}
