@@ -99,6 +99,16 @@ def _int_if_whole(a: Any, b: Any, result: float) -> Any:
     return result
 
 
+def round_(value: float) -> float:
+    """``Math.round``: the nearest integer, halves toward +infinity (``-2.5`` → ``-2``); NaN and infinities as
+    they are."""
+    if not math.isfinite(value):
+        return value
+    whole = math.floor(value)
+    # value - whole is exact, so 0.49999999999999994 rounds down as in JavaScript (floor(value + 0.5) would not).
+    return float(whole + 1 if value - whole >= 0.5 else whole)
+
+
 def locale_compare_key(text: str) -> tuple[str, str]:
     """A sort key approximating ``a.localeCompare(b)``: case-insensitive first, lowercase before uppercase."""
     return (text.casefold(), text.swapcase())

@@ -6,7 +6,6 @@ item updates that item instead of adding another.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from cortex._generated.args.graph_sync import (
@@ -152,10 +151,6 @@ def get_high_priority_items(ctx: QueryCtx, args: GraphSyncGetHighPriorityItemsAr
     )
 
 
-def _js_round(x: float) -> float:
-    return float(math.floor(x + 0.5))
-
-
 @handler(GraphSyncGetSyncStatsArgs)
 def get_sync_stats(ctx: QueryCtx, args: GraphSyncGetSyncStatsArgs) -> Doc:
     """Queue totals, average sync time, lag of the oldest unsynced item and counts per table."""
@@ -179,7 +174,7 @@ def get_sync_stats(ctx: QueryCtx, args: GraphSyncGetSyncStatsArgs) -> Doc:
         "unsynced": len(unsynced),
         "synced": len(items) - len(unsynced),
         "failed": sum(1 for i in items if _failed(i)),
-        "avgSyncTimeMs": _js_round(average),
+        "avgSyncTimeMs": js.round_(average),
         "syncLagMs": ctx.now() - oldest["createdAt"] if oldest is not None else 0,
         "byTable": by_table,
     }

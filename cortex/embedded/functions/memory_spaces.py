@@ -3,7 +3,6 @@ statistics and deletion with cascade."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from cortex._generated.args.memory_spaces import (
@@ -350,18 +349,13 @@ def _participant_activity(
             "factsExtracted": e["factsExtracted"],
             "firstActive": e["firstActive"],
             "lastActive": e["lastActive"],
-            "avgImportance": _js_round(e["importanceSum"] / e["memoriesStored"])
+            "avgImportance": int(js.round_(e["importanceSum"] / e["memoriesStored"]))
             if e["memoriesStored"] > 0
             else 0,
             "topTags": _top_tags(e["tags"], 5),
         }
         for pid, e in activity.items()
     ]
-
-
-def _js_round(value: float) -> int:
-    """``Math.round``: halves round up (toward +infinity)."""
-    return math.floor(value + 0.5)
 
 
 def _space_stats(ctx: QueryCtx, space_id: str, window: str | None, participants: bool) -> Doc:
