@@ -55,3 +55,28 @@ def purge_table(ctx: MutationCtx, table: str, what: str = "purgeAll") -> list[Do
     docs = ctx.db.query(table).collect()
     delete_all(ctx, docs)
     return docs
+
+
+def within(
+    docs: list[Doc],
+    name: str,
+    after: float | None,
+    before: float | None,
+    *,
+    inclusive: bool = False,
+) -> list[Doc]:
+    """The documents whose ``name`` lies after ``after`` and before ``before`` (strictly, or ``inclusive`` of
+    the bounds); a ``None`` bound does not apply."""
+    if after is not None:
+        docs = (
+            [d for d in docs if d[name] >= after]
+            if inclusive
+            else [d for d in docs if d[name] > after]
+        )
+    if before is not None:
+        docs = (
+            [d for d in docs if d[name] <= before]
+            if inclusive
+            else [d for d in docs if d[name] < before]
+        )
+    return docs

@@ -18,7 +18,7 @@ from cortex._generated.args.fact_history import (
     FactHistoryPurgeOldEventsArgs,
 )
 from cortex.embedded import UNDEFINED, FunctionError, MutationCtx, QueryCtx, handler, js
-from cortex.embedded.functions._common import delete_all, new_id
+from cortex.embedded.functions._common import delete_all, new_id, within
 from cortex.embedded.query import Query
 
 TABLE = "factHistory"
@@ -57,14 +57,6 @@ def _by(ctx: QueryCtx, index: str, name: str, value: Any) -> Query:
 def _delete_all(ctx: MutationCtx, events: list[Doc]) -> Doc:
     delete_all(ctx, events)
     return {"deleted": len(events)}
-
-
-def _in_window(events: list[Doc], after: float | None, before: float | None) -> list[Doc]:
-    if after is not None:
-        events = [e for e in events if e["timestamp"] >= after]
-    if before is not None:
-        events = [e for e in events if e["timestamp"] <= before]
-    return events
 
 
 # ---- mutations -------------------------------------------------------------------------------------------------
@@ -153,7 +145,7 @@ def get_changes_by_time_range(
     events = (
         _by(ctx, "by_memorySpace", "memorySpaceId", args.memory_space_id).order("desc").collect()
     )
-    events = _in_window(events, args.after, args.before)
+    events = within(events, "timestamp", args.after, args.before, inclusive=True)
     if args.action is not None:
         events = [e for e in events if e["action"] == args.action]
     offset = int(args.offset if args.offset is not None else 0)
@@ -165,7 +157,7 @@ def get_changes_by_time_range(
 def count_by_action(ctx: QueryCtx, args: FactHistoryCountByActionArgs) -> Doc:
     """Event counts per action (and ``total``) for a space within ``after``/``before``."""
     events = _by(ctx, "by_memorySpace", "memorySpaceId", args.memory_space_id).collect()
-    events = _in_window(events, args.after, args.before)
+    events = within(events, "timestamp", args.after, args.before, inclusive=True)
     counts: Doc = dict.fromkeys(ACTIONS, 0)
     counts["total"] = len(events)
     for event in events:

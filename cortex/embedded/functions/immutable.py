@@ -26,7 +26,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import defined, opt, purge_table
+from cortex.embedded.functions._common import defined, opt, purge_table, within
 
 TABLE = "immutable"
 Doc = dict[str, Any]
@@ -257,15 +257,8 @@ def _dated(
     updated_after: float | None,
     updated_before: float | None,
 ) -> list[Doc]:
-    if created_after is not None:
-        entries = [e for e in entries if e["createdAt"] > created_after]
-    if created_before is not None:
-        entries = [e for e in entries if e["createdAt"] < created_before]
-    if updated_after is not None:
-        entries = [e for e in entries if e["updatedAt"] > updated_after]
-    if updated_before is not None:
-        entries = [e for e in entries if e["updatedAt"] < updated_before]
-    return entries
+    entries = within(entries, "createdAt", created_after, created_before)
+    return within(entries, "updatedAt", updated_after, updated_before)
 
 
 @handler(ImmutableListArgs)

@@ -26,7 +26,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import delete_all, opt
+from cortex.embedded.functions._common import delete_all, opt, within
 
 TABLE = "mutable"
 Doc = dict[str, Any]
@@ -80,11 +80,7 @@ def _narrow(
         entries = [e for e in entries if e["key"].startswith(key_prefix)]
     if user_id:
         entries = [e for e in entries if e.get("userId") == user_id]
-    if updated_after is not None:
-        entries = [e for e in entries if e["updatedAt"] > updated_after]
-    if updated_before is not None:
-        entries = [e for e in entries if e["updatedAt"] < updated_before]
-    return entries
+    return within(entries, "updatedAt", updated_after, updated_before)
 
 
 @handler(MutableSetArgs)
