@@ -107,6 +107,11 @@ STOPWORDS = frozenset(
 )
 
 
+def has_identifier(text: str) -> bool:
+    """Whether the text holds a token with a digit (an id, a code, a number)."""
+    return any(ch.isdigit() for ch in text)
+
+
 def keyword_query(text: str) -> str:
     """The query for full-text search: common words removed (all kept when nothing else is left)."""
     words = [w for w in text.split() if w.strip("?!.,;:'\"").lower() not in STOPWORDS]
@@ -246,8 +251,10 @@ class SyncRecall:
                     meaning.append((score, "f:" + fact.fact_id))
             meaning.sort(key=lambda pair: -pair[0])
             rankings.insert(0, [key for _, key in meaning[:fetch]])
-        # Meaning counts fully, words half: keyword lists are noisier (common words match everything).
-        weights = [1.0, KEYWORD_WEIGHT, KEYWORD_WEIGHT] if len(rankings) == 3 else [1.0, 1.0]
+        # Meaning counts fully, words half (common words match everything), unless the query holds an
+        # identifier (a token with a digit: order numbers, codes, versions), which embeddings barely tell apart.
+        keyword = 1.0 if has_identifier(params.query) else KEYWORD_WEIGHT
+        weights = [1.0, keyword, keyword] if len(rankings) == 3 else [1.0, 1.0]
         scores = rrf(rankings, weights=weights)
         # The best possible score: first in the list by meaning and first in its keyword list.
         top = (weights[0] + weights[1]) / (RRF_K + 1)
