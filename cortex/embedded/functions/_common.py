@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 
-from cortex.embedded import UNDEFINED, MutationCtx, js
+from cortex.embedded import UNDEFINED, MutationCtx, QueryCtx, js
 
 _BASE36 = string.digits + string.ascii_lowercase
 Doc = dict[str, Any]
@@ -80,3 +81,34 @@ def within(
             else [d for d in docs if d[name] < before]
         )
     return docs
+
+
+def index_range(**equal: Any) -> Callable[[Any], Any]:
+    """The index range given by equalities on the index's leading fields, in the order given."""
+
+    def bounds(q: Any) -> Any:
+        for name, value in equal.items():
+            q = q.eq(name, value)
+        return q
+
+    return bounds
+
+
+def find_scoped(
+    ctx: QueryCtx,
+    table: str,
+    key: dict[str, Any],
+    tenant_id: str | None,
+    *,
+    index: str,
+    tenant_index: str,
+) -> Doc | None:
+    """The document with ``key`` (equalities on an index's fields) as a tenant sees it. With a tenant: its own,
+    from ``tenant_index`` (``tenantId`` then ``key``'s fields). Without: the first match of ``index``, which counts
+    only when it belongs to no tenant (a tenant's document that comes first hides a later global one, as
+    upstream)."""
+    if tenant_id:
+        scoped = index_range(tenantId=tenant_id, **key)
+        return ctx.db.query(table).with_index(tenant_index, scoped).first()
+    candidate = ctx.db.query(table).with_index(index, index_range(**key)).first()
+    return candidate if candidate is not None and not js.truthy(candidate.get("tenantId")) else None

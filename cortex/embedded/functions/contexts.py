@@ -30,7 +30,7 @@ from cortex._generated.args.contexts import (
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, handler, js
 from cortex.embedded.functions import _contexts_support as support
-from cortex.embedded.functions._common import new_id, opt, plain, purge_table
+from cortex.embedded.functions._common import find_scoped, new_id, opt, plain, purge_table
 from cortex.embedded.query import Query
 
 TABLE = "contexts"
@@ -40,17 +40,10 @@ NOT_FOUND = "CONTEXT_NOT_FOUND"
 
 def _find(ctx: QueryCtx, context_id: str, tenant_id: str | None) -> Doc | None:
     """Tenant-scoped lookup; without a tenant the first match counts only when it has no tenant."""
-    if tenant_id:
-        return (
-            ctx.db.query(TABLE)
-            .with_index(
-                "by_tenant_contextId",
-                lambda q: q.eq("tenantId", tenant_id).eq("contextId", context_id),
-            )
-            .first()
-        )
-    candidate = support.by_id(ctx, context_id)
-    return candidate if candidate is not None and not js.truthy(candidate.get("tenantId")) else None
+    key = {"contextId": context_id}
+    return find_scoped(
+        ctx, TABLE, key, tenant_id, index="by_contextId", tenant_index="by_tenant_contextId"
+    )
 
 
 def _require(ctx: QueryCtx, context_id: str) -> Doc:

@@ -26,7 +26,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import defined, opt, purge_table, within
+from cortex.embedded.functions._common import defined, find_scoped, opt, purge_table, within
 
 TABLE = "immutable"
 Doc = dict[str, Any]
@@ -36,17 +36,10 @@ NOT_FOUND = "IMMUTABLE_ENTRY_NOT_FOUND"
 def _find(ctx: QueryCtx, type_: str, id_: str, tenant_id: str | None) -> Doc | None:
     """The entry for (tenant, type, id). Without a tenant, the first (type, id) entry counts only when it is global;
     a tenant entry that comes first hides a later global one (as upstream)."""
-    if tenant_id:
-        return (
-            ctx.db.query(TABLE)
-            .with_index(
-                "by_tenant_type_id",
-                lambda q: q.eq("tenantId", tenant_id).eq("type", type_).eq("id", id_),
-            )
-            .first()
-        )
-    candidate = _first_any_tenant(ctx, type_, id_)
-    return candidate if candidate is not None and not js.truthy(candidate.get("tenantId")) else None
+    key = {"type": type_, "id": id_}
+    return find_scoped(
+        ctx, TABLE, key, tenant_id, index="by_type_id", tenant_index="by_tenant_type_id"
+    )
 
 
 def _first_any_tenant(ctx: QueryCtx, type_: str, id_: str) -> Doc | None:

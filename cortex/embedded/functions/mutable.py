@@ -26,7 +26,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import delete_all, opt, within
+from cortex.embedded.functions._common import delete_all, find_scoped, opt, within
 
 TABLE = "mutable"
 Doc = dict[str, Any]
@@ -34,21 +34,14 @@ Doc = dict[str, Any]
 
 def _find(ctx: QueryCtx, namespace: str, key: str, tenant_id: str | None) -> Doc | None:
     """The entry for (tenant, namespace, key); without a tenant only a global entry (no ``tenantId``) matches."""
-    if tenant_id:
-        return (
-            ctx.db.query(TABLE)
-            .with_index(
-                "by_tenant_namespace_key",
-                lambda q: q.eq("tenantId", tenant_id).eq("namespace", namespace).eq("key", key),
-            )
-            .first()
-        )
-    candidate = (
-        ctx.db.query(TABLE)
-        .with_index("by_namespace_key", lambda q: q.eq("namespace", namespace).eq("key", key))
-        .first()
+    return find_scoped(
+        ctx,
+        TABLE,
+        {"namespace": namespace, "key": key},
+        tenant_id,
+        index="by_namespace_key",
+        tenant_index="by_tenant_namespace_key",
     )
-    return candidate if candidate is not None and not js.truthy(candidate.get("tenantId")) else None
 
 
 def _in_namespace(ctx: QueryCtx, namespace: str, tenant_id: str | None) -> list[Doc]:

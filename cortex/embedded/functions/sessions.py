@@ -17,6 +17,7 @@ from cortex._generated.args.sessions import (
     SessionsTouchArgs,
 )
 from cortex.embedded import UNDEFINED, FunctionError, MutationCtx, QueryCtx, field, handler, js
+from cortex.embedded.functions._common import index_range
 
 TABLE = "sessions"
 DEFAULT_LIMIT = 50
@@ -40,13 +41,7 @@ def _require(ctx: QueryCtx, session_id: str) -> Doc:
 
 def _by(ctx: QueryCtx, index: str, **equal: Any) -> list[Doc]:
     """Every session of an index range given by equalities on the index's leading fields (in order)."""
-
-    def bounds(q: Any) -> Any:
-        for name, value in equal.items():
-            q = q.eq(name, value)
-        return q
-
-    return ctx.db.query(TABLE).with_index(index, bounds).collect()
+    return ctx.db.query(TABLE).with_index(index, index_range(**equal)).collect()
 
 
 def _not_ended(session: Doc) -> bool:
