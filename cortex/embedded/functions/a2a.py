@@ -21,7 +21,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import defined, random_base36
+from cortex.embedded.functions._common import defined, opt, random_base36
 
 MAX_MESSAGE_BYTES = 102400
 MAX_RECIPIENTS = 100
@@ -133,7 +133,7 @@ def _store_memory(
             "contentType": "raw",
             "sourceType": "a2a",
             "sourceTimestamp": now,
-            "userId": user_id if user_id is not None else UNDEFINED,
+            "userId": opt(user_id),
             "conversationRef": {"conversationId": conversation[0], "messageIds": [conversation[1]]}
             if conversation is not None
             else UNDEFINED,

@@ -30,7 +30,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import purge_table
+from cortex.embedded.functions._common import opt, purge_table
 
 TABLE = "agents"
 SAMPLE_LIMIT = 1000
@@ -147,7 +147,7 @@ def register(ctx: MutationCtx, args: AgentsRegisterArgs) -> Doc | None:
         {
             "agentId": args.agent_id,
             "name": args.name,
-            "description": args.description if args.description is not None else UNDEFINED,
+            "description": opt(args.description),
             "metadata": js.or_(args.metadata, {}),
             "config": js.or_(args.config, {}),
             "status": "active",

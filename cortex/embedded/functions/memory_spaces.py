@@ -23,7 +23,7 @@ from cortex._generated.args.memory_spaces import (
     MemorySpacesUpdateParticipantsArgs,
 )
 from cortex.embedded import UNDEFINED, ConvexError, MutationCtx, QueryCtx, handler, js
-from cortex.embedded.functions._common import delete_all, purge_table
+from cortex.embedded.functions._common import delete_all, opt, purge_table
 
 TABLE = "memorySpaces"
 CASCADE_TABLES = ("conversations", "memories", "facts")
@@ -97,9 +97,9 @@ def register(ctx: MutationCtx, args: MemorySpacesRegisterArgs) -> Doc | None:
         TABLE,
         {
             "memorySpaceId": args.memory_space_id,
-            "name": args.name if args.name is not None else UNDEFINED,
+            "name": opt(args.name),
             "type": args.type,
-            "tenantId": args.tenant_id if args.tenant_id is not None else UNDEFINED,
+            "tenantId": opt(args.tenant_id),
             "participants": _participants(args.participants),
             "metadata": js.or_(args.metadata, {}),
             "status": "active",
