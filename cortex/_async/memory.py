@@ -149,7 +149,7 @@ class AsyncMemory(AsyncMemoryBulk, MemoryBase):
             and "graph" not in skip
         )
         await notify(observer, "on_orchestration_start", orchestration)
-        await self._pipeline.ensure_space(space, sync_graph)
+        await self._pipeline.ensure_space(space, sync_graph, params.tenant_id)
         await notify(observer, "on_layer_update", layer_event("memorySpace", "complete", started))
         if owner == "user" and "users" not in skip:
             await self._pipeline.ensure_user(params.user_id or "", params.user_name)

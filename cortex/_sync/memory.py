@@ -144,7 +144,7 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
             and "graph" not in skip
         )
         notify(observer, "on_orchestration_start", orchestration)
-        self._pipeline.ensure_space(space, sync_graph)
+        self._pipeline.ensure_space(space, sync_graph, params.tenant_id)
         notify(observer, "on_layer_update", layer_event("memorySpace", "complete", started))
         if owner == "user" and "users" not in skip:
             self._pipeline.ensure_user(params.user_id or "", params.user_name)

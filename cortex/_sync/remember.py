@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from cortex import _helpers
@@ -152,14 +152,21 @@ class SyncRememberPipeline:
         self.spaces = MemorySpacesBase(ctx)
         self.agents = AgentsBase(ctx)
 
+    def _tenant_view(self, tenant: str | None) -> SyncContext:
+        """The context, with ``tenant`` as the auth tenant when given (the thin methods read it from there)."""
+        if not tenant or self._ctx.auth.get("tenantId") == tenant:
+            return self._ctx
+        return replace(self._ctx, auth={**self._ctx.auth, "tenantId": tenant})
+
     # -- layers ----------------------------------------------------------------------------------------------
 
-    def ensure_space(self, space: str, sync_graph: bool) -> None:
+    def ensure_space(self, space: str, sync_graph: bool, tenant: str | None = None) -> None:
         if ("space", space) in self._state.known:
             return
-        if self.spaces.get(space) is None:
+        spaces = MemorySpacesBase(self._tenant_view(tenant)) if tenant else self.spaces
+        if spaces.get(space) is None:
             try:
-                self.spaces.register(
+                spaces.register(
                     RegisterMemorySpaceParams(memory_space_id=space, type="custom", name=space),
                     RegisterMemorySpaceOptions(sync_to_graph=sync_graph),
                 )
@@ -204,7 +211,11 @@ class SyncRememberPipeline:
         key = params.conversation_id
         if ("conversation", key) in self._state.known:
             return
-        if self.conversations.get(key) is None:
+        tenant = getattr(params, "tenant_id", None)
+        conversations = (
+            ConversationsBase(self._tenant_view(tenant)) if tenant else self.conversations
+        )
+        if conversations.get(key) is None:
             # An agent-only exchange is an agent-agent conversation, which the backend only accepts with two
             # memory spaces: the agent's own space and the acting participant's stand in for them.
             spaces = None if params.user_id else [space, params.participant_id or params.agent_id]
@@ -215,7 +226,7 @@ class SyncRememberPipeline:
                 memory_space_ids=spaces,
             )
             try:
-                self.conversations.create(
+                ConversationsBase(self._tenant_view(getattr(params, "tenant_id", None))).create(
                     CreateConversationInput(
                         memory_space_id=space,
                         conversation_id=key,

@@ -3,12 +3,15 @@ reranker hook, token budget, conversation enrichment."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from cortex import Cortex, ValidationError
 from cortex._async.recall import estimate_tokens, format_context, rrf
+from cortex._generated.namespaces.conversations import ConversationsBase
+from cortex._generated.namespaces.memory_spaces import MemorySpacesBase
 
 from .conftest import WordHashEmbedder
 
@@ -192,3 +195,26 @@ async def test_search_by_meaning_and_enriched(
     first = enriched[0]
     assert first.memory.content.startswith("I adopted")  # type: ignore[union-attr]
     assert first.conversation is not None and first.source_messages  # type: ignore[union-attr]
+
+
+async def test_tenant_reaches_space_conversation_and_memories(client: Cortex, space: str) -> None:
+    await client.memory.remember(
+        {
+            "memory_space_id": space,
+            "conversation_id": f"t-{space}",
+            "user_message": "I like jazz",
+            "agent_response": "Jazz has such a rich history of improvisation.",
+            "user_id": "u",
+            "user_name": "U",
+            "agent_id": "a",
+            "tenant_id": "tenant-z",
+        }
+    )
+    tenant_view = replace(client.context, auth={"tenantId": "tenant-z"})
+    registered = await MemorySpacesBase(tenant_view).get(space)
+    conversation = await ConversationsBase(tenant_view).get(f"t-{space}")
+    assert registered is not None and registered.tenant_id == "tenant-z"
+    assert conversation is not None and conversation.tenant_id == "tenant-z"
+    assert {m.tenant_id for m in await client.memory.list({"memory_space_id": space})} == {
+        "tenant-z"
+    }
