@@ -62,9 +62,7 @@ def to_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
+        return number_to_string(value)
     if isinstance(value, list):
         return ",".join("" if v is None or v is UNDEFINED else to_string(v) for v in value)
     if isinstance(value, dict):
