@@ -32,6 +32,7 @@ from cortex._generated.models import (
 )
 from cortex._helpers import now
 from cortex._sync.model_calls import call_maybe
+from cortex._sync.remember import FactJob
 from cortex.errors import CortexError, ValidationError
 
 PARAM_FIELDS = (
@@ -97,6 +98,14 @@ def run_remember_stream(
     space = params.memory_space_id or "default"
     owner = params.user_id or params.agent_id or "unknown"
     failure: BaseException | None = None
+    # Progressive fact extraction: every ``fact_extraction_threshold`` characters (default 500), facts of the
+    # text so far go through belief revision, so the final pass finds them known (``NONE``).
+    extractor = (
+        memory._pipeline.extractor_for(params, None) if opts.progressive_fact_extraction else None
+    )
+    threshold = int(opts.fact_extraction_threshold or 500)
+    next_extraction = threshold
+    progressive: list[dict[str, Any]] = []
     try:
         for chunk in stream:
             text = chunk if isinstance(chunk, str) else str(chunk)
@@ -148,6 +157,11 @@ def run_remember_stream(
                     }
                 )
                 last_partial = time.perf_counter()
+            if extractor is not None and len(accumulated) >= next_extraction:
+                next_extraction = len(accumulated) + threshold
+                progressive += _extract_progressively(
+                    memory, params, extractor, accumulated, len(chunks)
+                )
     except Exception as exc:
         failure = exc
         _hook(hooks, "on_error", {"message": str(exc)})
@@ -219,13 +233,53 @@ def run_remember_stream(
                 "estimated_tokens": len(full) // 4,
             },
             "progressive_processing": {
-                "facts_extracted_during_stream": [],
+                "facts_extracted_during_stream": progressive,
                 "partial_storage_history": partial_history,
             },
             "errors": errors or None,
             "recovered": True if failure is not None else None,
         }
     )
+
+
+def _extract_progressively(
+    memory: Any, params: RememberStreamParams, extractor: Any, text: str, chunk_number: int
+) -> list[dict[str, Any]]:
+    """Store the facts of the text received so far; returns ``ProgressiveFact``-shaped entries."""
+    space = params.memory_space_id or "default"
+    job = FactJob(
+        space=space,
+        params=params,
+        extractor=None,
+        supplied=[],
+        message_ids=[],
+        memory_id=None,
+        belief_revision=memory._facts.has_belief_revision(),
+        sync_graph=False,
+    )
+    job.supplied = [
+        dict(f)
+        for f in call_maybe(extractor, params.user_message, text, async_method="aextract") or []
+    ]
+    memory._pipeline.run_facts(job)
+    return [
+        {
+            "fact_id": r["fact"].fact_id,
+            "extracted_at_chunk": chunk_number,
+            "confidence": r["fact"].confidence,
+            "fact": r["fact"].fact,
+            "deduped": r["action"] == "NONE",
+        }
+        for r in job.revisions
+    ] or [
+        {
+            "fact_id": f.fact_id,
+            "extracted_at_chunk": chunk_number,
+            "confidence": f.confidence,
+            "fact": f.fact,
+        }
+        for f in job.facts
+    ]
 
 
 def _store_partial(

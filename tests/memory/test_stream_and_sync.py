@@ -61,6 +61,40 @@ async def test_remember_stream_collects_and_reports(client: Cortex, space: str) 
     ]
 
 
+async def test_progressive_fact_extraction(client: Cortex, space: str) -> None:
+    calls: list[str] = []
+
+    def extract(user_message: str, text: str) -> list[dict[str, Any]]:
+        calls.append(text)
+        if "Moon" not in text:
+            return []
+        return [
+            {
+                "fact": "Tides are caused by the Moon",
+                "factType": "knowledge",
+                "subject": "tides",
+                "predicate": "caused by",
+                "object": "the Moon",
+                "confidence": 90,
+            }
+        ]
+
+    result = await client.memory.remember_stream(
+        stream_params(space, chunks(CHUNKS)) | {"extract_facts": extract},
+        {"progressive_fact_extraction": True, "fact_extraction_threshold": 20},
+    )
+    assert result.progressive_processing is not None
+    found = result.progressive_processing.facts_extracted_during_stream
+    assert [(f.fact, f.extracted_at_chunk, f.deduped) for f in found] == [
+        ("Tides are caused by the Moon", 2, False),
+        ("Tides are caused by the Moon", 3, True),
+    ]
+    # the final pass over the whole reply finds the fact already known
+    assert [r.action for r in result.fact_revisions or []] == ["NONE"]
+    assert len(await client.facts.list({"memory_space_id": space})) == 1
+    assert calls[-1] == "".join(CHUNKS) and len(calls) >= 2
+
+
 async def test_stream_failure_store_partial(client: Cortex, space: str) -> None:
     result = await client.memory.remember_stream(
         stream_params(space, chunks(CHUNKS, fail_after=2)),
