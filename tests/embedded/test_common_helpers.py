@@ -20,6 +20,7 @@ from cortex.embedded.functions._common import (
     defined,
     new_id,
     opt,
+    page,
     plain,
     random_base36,
     within,
@@ -53,6 +54,15 @@ def test_within_strict_and_inclusive() -> None:
     assert within(docs, "t", 1, 3, inclusive=True) == docs
     assert within(docs, "t", None, 2) == [{"t": 1}]
     assert within(docs, "t", None, None) == docs
+
+
+def test_page_is_slice_of_offset_plus_limit() -> None:
+    items = list(range(10))
+    assert page(items, 2, 3) == [2, 3, 4]
+    assert page(items, 0.5, 0.5) == [0]  # slice(0.5, 1): the sum is truncated, not each bound
+    assert page(items, -3, 2) == [7, 8]
+    assert page(items, 8, 100) == [8, 9]
+    assert page(items, 0, math.inf) == items
 
 
 @pytest.mark.parametrize(

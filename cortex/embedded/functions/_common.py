@@ -112,3 +112,8 @@ def find_scoped(
         return ctx.db.query(table).with_index(tenant_index, scoped).first()
     candidate = ctx.db.query(table).with_index(index, index_range(**key)).first()
     return candidate if candidate is not None and not js.truthy(candidate.get("tenantId")) else None
+
+
+def page(items: list[Any], offset: Any, limit: Any) -> list[Any]:
+    """``items.slice(offset, offset + limit)``: one page of an already filtered and sorted list."""
+    return js.slice_(items, offset, js.add(offset, limit))

@@ -21,7 +21,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import defined, opt, random_base36
+from cortex.embedded.functions._common import defined, opt, page, random_base36
 
 MAX_MESSAGE_BYTES = 102400
 MAX_RECIPIENTS = 100
@@ -438,9 +438,7 @@ def get_conversation(ctx: QueryCtx, args: A2aGetConversationArgs) -> Doc:
     if args.user_id:
         memories = [m for m in memories if m.get("userId") == args.user_id]
     memories.sort(key=lambda m: m["createdAt"])
-    messages = [
-        _as_message(m, agent1, agent2) for m in js.slice_(memories, offset, js.add(offset, limit))
-    ]
+    messages = [_as_message(m, agent1, agent2) for m in page(memories, offset, limit)]
     stamps = [m["timestamp"] for m in messages]
     now = ctx.now()
     tags: dict[str, None] = {}

@@ -30,7 +30,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import opt, purge_table
+from cortex.embedded.functions._common import opt, page, purge_table
 
 TABLE = "agents"
 SAMPLE_LIMIT = 1000
@@ -73,7 +73,7 @@ def list_(ctx: QueryCtx, args: AgentsListArgs) -> list[Doc]:
     query = query.order("desc")
     if js.truthy(args.offset):
         limit = js.or_(args.limit, DEFAULT_LIMIT)
-        return js.slice_(query.collect(), args.offset, js.add(args.offset, limit))
+        return page(query.collect(), args.offset, limit)
     if js.truthy(args.limit):
         return query.take(int(args.limit or 0))
     return query.take(DEFAULT_LIMIT)

@@ -24,7 +24,15 @@ from cortex._generated.args.conversations import (
     ConversationsSearchArgs,
 )
 from cortex.embedded import ConvexError, MutationCtx, QueryCtx, field, handler, js
-from cortex.embedded.functions._common import delete_all, new_id, opt, plain, purge_table
+from cortex.embedded.functions._common import (
+    delete_all,
+    new_id,
+    opt,
+    page,
+    plain,
+    purge_table,
+    within,
+)
 
 TABLE = "conversations"
 Doc = dict[str, Any]
@@ -369,11 +377,11 @@ def list_(ctx: QueryCtx, args: ConversationsListArgs) -> Doc:
     total = len(rows)
     sort_key = _SORT_KEYS.get(js.or_(args.sort_by, "createdAt"), lambda c: c["createdAt"])
     rows.sort(key=sort_key, reverse=js.or_(args.sort_order, "desc") != "asc")
-    page = rows[int(offset) : int(offset + limit)]
+    rows = page(rows, offset, limit)
     if args.include_messages is False:
-        page = [{**c, "messages": []} for c in page]
+        rows = [{**c, "messages": []} for c in rows]
     return {
-        "conversations": page,
+        "conversations": rows,
         "total": total,
         "limit": limit,
         "offset": offset,
@@ -401,10 +409,7 @@ def get_history(ctx: QueryCtx, args: ConversationsGetHistoryArgs) -> Doc:
     limit = js.or_(args.limit, 50)
     offset = js.or_(args.offset, 0)
     messages: list[Doc] = list(conversation["messages"])
-    if args.since is not None:
-        messages = [m for m in messages if m["timestamp"] >= args.since]
-    if args.until is not None:
-        messages = [m for m in messages if m["timestamp"] <= args.until]
+    messages = within(messages, "timestamp", args.since, args.until, inclusive=True)
     if args.roles:
         roles = set(args.roles)
         messages = [m for m in messages if m["role"] in roles]
@@ -412,7 +417,7 @@ def get_history(ctx: QueryCtx, args: ConversationsGetHistoryArgs) -> Doc:
     if js.or_(args.sort_order, "asc") == "desc":
         messages.reverse()
     return {
-        "messages": messages[int(offset) : int(offset + limit)],
+        "messages": page(messages, offset, limit),
         "total": total,
         "hasMore": offset + limit < total,
         "conversationId": conversation["conversationId"],

@@ -18,7 +18,7 @@ from cortex._generated.args.fact_history import (
     FactHistoryPurgeOldEventsArgs,
 )
 from cortex.embedded import UNDEFINED, FunctionError, MutationCtx, QueryCtx, handler, js
-from cortex.embedded.functions._common import delete_all, new_id, within
+from cortex.embedded.functions._common import delete_all, new_id, page, within
 from cortex.embedded.query import Query
 
 TABLE = "factHistory"
@@ -148,9 +148,9 @@ def get_changes_by_time_range(
     events = within(events, "timestamp", args.after, args.before, inclusive=True)
     if args.action is not None:
         events = [e for e in events if e["action"] == args.action]
-    offset = int(args.offset if args.offset is not None else 0)
-    limit = int(args.limit if args.limit is not None else 100)
-    return events[offset : offset + limit]
+    offset = args.offset if args.offset is not None else 0
+    limit = args.limit if args.limit is not None else 100
+    return page(events, offset, limit)
 
 
 @handler(FactHistoryCountByActionArgs)

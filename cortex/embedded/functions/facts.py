@@ -40,7 +40,7 @@ from cortex.embedded import (
     handler,
     js,
 )
-from cortex.embedded.functions._common import delete_all, new_id, purge_table
+from cortex.embedded.functions._common import delete_all, new_id, page, purge_table
 from cortex.embedded.functions.fact_history import supersession_cycle
 
 TABLE = "facts"
@@ -199,10 +199,10 @@ def _sort_and_page(facts: list[Doc], a: Doc) -> list[Doc]:
     sort_by = a.get("sortBy")
     if sort_by and facts and sort_by in SORT_FIELDS:
         facts = sorted(facts, key=lambda f: f[sort_by], reverse=a.get("sortOrder") != "asc")
-    offset = int(js.or_(a.get("offset", UNDEFINED), 0))
+    offset = js.or_(a.get("offset", UNDEFINED), 0)
     if "limit" in a:
-        return facts[offset : offset + int(a["limit"])]
-    return facts[offset:]
+        return page(facts, offset, a["limit"])
+    return js.slice_(facts, offset)
 
 
 # ---- mutations -------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from cortex._generated.args.sessions import (
     SessionsTouchArgs,
 )
 from cortex.embedded import UNDEFINED, FunctionError, MutationCtx, QueryCtx, field, handler, js
-from cortex.embedded.functions._common import index_range
+from cortex.embedded.functions._common import index_range, page
 
 TABLE = "sessions"
 DEFAULT_LIMIT = 50
@@ -127,7 +127,7 @@ def list_(ctx: QueryCtx, args: SessionsListArgs) -> list[Doc]:
         sessions = [s for s in sessions if s["status"] == status]
     offset = args.offset if args.offset is not None else 0
     limit = args.limit if args.limit is not None else DEFAULT_LIMIT
-    return js.slice_(sessions, offset, js.add(offset, limit))
+    return page(sessions, offset, limit)
 
 
 @handler(SessionsCountArgs)
