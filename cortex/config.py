@@ -78,6 +78,11 @@ class CortexConfig(BaseModel):
     allow_purge: bool = False
     """Embedded backend only: allow the whole-table ``purge_all`` functions (off by default; see
     ``docs/backend-differences.md``)."""
+    embedder: Any = None
+    """Embedding function for ``memory.remember``/``recall`` and fact deduplication: ``texts -> vectors``, sync or
+    async (see ``cortex.embeddings``)."""
+    llm: Any = None
+    """LLM for fact extraction and belief revision, sync or async (see ``cortex.llm``)."""
     graph: Any = None
     """Graph database integration (an adapter object); optional."""
 

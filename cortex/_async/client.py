@@ -111,9 +111,14 @@ class AsyncCortex:
         return view
 
     async def close(self) -> None:
-        """Release the transport (connections, embedded database) if this client created it."""
+        """Finish namespace background work (deferred fact extraction), then release the transport (connections,
+        embedded database) if this client created it."""
         if self._owns_transport:
             self._owns_transport = False
+            for namespace in self._namespaces.values():
+                closer = getattr(namespace, "aclose", None)
+                if closer is not None:
+                    await closer()
             await self._transport.aclose()
 
     async def __aenter__(self) -> Self:

@@ -112,9 +112,14 @@ class SyncCortex:
         return view
 
     def close(self) -> None:
-        """Release the transport (connections, embedded database) if this client created it."""
+        """Finish namespace background work (deferred fact extraction), then release the transport (connections,
+        embedded database) if this client created it."""
         if self._owns_transport:
             self._owns_transport = False
+            for namespace in self._namespaces.values():
+                closer = getattr(namespace, "close", None)
+                if closer is not None:
+                    closer()
             self._transport.close()
 
     def __enter__(self) -> Self:

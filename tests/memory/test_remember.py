@@ -4,11 +4,12 @@ in the background or skipped, supplied facts, validation; in-process and over ``
 from __future__ import annotations
 
 import asyncio
+import pathlib
 from typing import Any
 
 import pytest
 
-from cortex import Cortex, ValidationError
+from cortex import Cortex, CortexConfig, ValidationError
 
 from .conftest import WordHashEmbedder
 
@@ -47,6 +48,13 @@ async def test_remember_writes_conversation_and_memories(
         assert stored is not None and stored.content == memory.content
     assert embedder.calls == 1  # both texts in one batch
     assert result.facts == [] and result.fact_revisions is None
+
+
+async def test_embedder_from_the_config(space: str, embedder: WordHashEmbedder) -> None:
+    async with Cortex(CortexConfig(local_path=":memory:", embedder=embedder)) as client:
+        result = await client.memory.remember(exchange(space))
+    assert embedder.calls == 1
+    assert all(len(m.embedding or []) == WordHashEmbedder.dimensions for m in result.memories)
 
 
 async def test_second_exchange_appends_to_the_same_conversation(client: Cortex, space: str) -> None:
@@ -184,6 +192,25 @@ async def test_background_extraction_does_not_delay_remember(client: Cortex, spa
     release.set()
     assert await client.memory.wait_background() == []
     assert len(await client.facts.list({"memory_space_id": space})) == 2
+
+
+async def test_closing_the_client_finishes_background_extraction(
+    tmp_path: pathlib.Path, space: str
+) -> None:
+    db = str(tmp_path / "store.db")
+
+    async def slow_extractor(user_message: str, agent_response: str) -> list[dict[str, Any]]:
+        await asyncio.sleep(0.2)
+        return extractor(user_message, agent_response)
+
+    async with Cortex(CortexConfig(local_path=db)) as writer:
+        result = await writer.memory.remember(
+            exchange(space, extract_facts=slow_extractor), extract="background"
+        )
+        assert result.facts == []
+    # the block's exit closed the client, which waited for the extraction before closing the store
+    async with Cortex(CortexConfig(local_path=db)) as reader:
+        assert len(await reader.facts.list({"memory_space_id": space})) == 2
 
 
 async def test_background_errors_are_reported(client: Cortex, space: str) -> None:
