@@ -160,6 +160,7 @@ def test_activity_summary(t: Transport) -> None:
     since = datetime.fromisoformat(span["since"].replace("Z", "+00:00"))
     until = datetime.fromisoformat(span["until"].replace("Z", "+00:00"))
     assert span["hours"] == 1 and abs((until - since).total_seconds() - 3600) < 2
+    time.sleep(0.01)  # the events are now strictly older than the zero-hour window's start
     nothing = calls.fact_history_get_activity_summary(
         t, FactHistoryGetActivitySummaryArgs(memory_space_id="hs", hours=0)
     )
