@@ -81,8 +81,18 @@ def auth(context: Mapping[str, Any], key: str) -> Any:
     return ABSENT if value is None else value
 
 
+# Exact JSON scalar types: their wire form is the value itself (checked by exact ``type``, so subclasses such as
+# ``str`` enums or numpy scalars still take the general path).
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def wire(value: Any) -> Any:
     """A value in its JSON wire form: models by alias without unset fields, dates as epoch ms."""
+    if type(value) in _SCALARS:
+        return value
+    if type(value) is list and _SCALARS.issuperset(map(type, value)):
+        # An embedding or a list of strings: nothing to convert, one C-level pass.
+        return list(value)
     if isinstance(value, BaseModel):
         to_wire = getattr(value, "to_wire", None)
         if callable(to_wire):

@@ -53,16 +53,49 @@ class InternalError(Exception):
     """A failure of the engine itself (not of a function): I/O errors, a corrupt store."""
 
 
-def _json_ready(value: Any, path: str = "") -> Any:
-    """Check a handler's return value is a Convex value; tuples become lists."""
+_PLAIN = frozenset({type(None), bool, str, bytes, int, float})
+
+
+class _NotJson(Exception):
+    pass
+
+
+def _json_ready(value: Any) -> Any:
+    """Check a handler's return value is a Convex value; tuples become lists.
+
+    The common case (dicts, lists and plain scalars, such as documents with embeddings) is checked by exact type
+    without building paths; anything else, and the error message with its path, go through ``_json_ready_at``."""
+    try:
+        return _plain_copy(value)
+    except _NotJson:
+        return _json_ready_at(value)
+
+
+def _plain_copy(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {
+            k if type(k) is str else str(k): v if type(v) in _PLAIN else _plain_copy(v)
+            for k, v in value.items()
+        }
+    if kind is list:
+        if _PLAIN.issuperset(map(type, value)):
+            return list(value)
+        return [_plain_copy(v) for v in value]
+    raise _NotJson
+
+
+def _json_ready_at(value: Any, path: str = "") -> Any:
     if value is None or isinstance(value, (bool, str, bytes)):
         return value
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, (list, tuple)):
-        return [_json_ready(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_json_ready_at(v, f"{path}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {str(k): _json_ready(v, f"{path}.{k}") for k, v in value.items()}
+        return {str(k): _json_ready_at(v, f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(by_alias=True, exclude_unset=True, mode="json")
     raise FunctionError(

@@ -22,12 +22,30 @@ from cortex._transport.errors import function_error
 from cortex.embedded.engine import Engine, InternalError
 from cortex.errors import ServerError
 
+_SCALARS = frozenset({type(None), bool, str, int, float})
+
+
+def _decode(value: Any) -> Any:
+    """``encoding.decode_value`` for the output of ``encoding.encode_args``: a list of plain scalars (an embedding)
+    is copied in one C-level pass instead of item by item; marker objects (``$integer``, ``$float``, ``$bytes``)
+    are decoded by ``encoding``. Encoded arguments never hold other reserved keys (``encode_args`` rejects them)."""
+    kind = type(value)
+    if kind is list:
+        if _SCALARS.issuperset(map(type, value)):
+            return list(value)
+        return [_decode(v) for v in value]
+    if kind is dict:
+        if len(value) == 1 and next(iter(value))[:1] == "$":
+            return encoding.decode_value(value)
+        return {k: _decode(v) for k, v in value.items()}
+    return value
+
 
 def _call(engine: Engine, kind: FunctionKind, path: str, args: dict[str, Any]) -> Any:
     validator = wire.args_validator(path)
-    encoded = encoding.encode_args(args, validator)
+    decoded = _decode(encoding.encode_args(args, validator))
     try:
-        outcome = engine.execute(kind, path, encoding.decode_value(encoded))
+        outcome = engine.execute(kind, path, decoded)
     except InternalError as exc:
         raise ServerError(
             f"{path}: embedded backend failure: {exc}", function=path, status_code=500
