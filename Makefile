@@ -43,7 +43,7 @@ types: $(VENV_BIN)/python
 	$(VENV_BIN)/mypy
 
 test: install
-	$(VENV_BIN)/pytest
+	$(VENV_BIN)/pytest --cov=cortex --cov-report=term
 
 check: lint types regen-check test
 
