@@ -9,7 +9,6 @@ caller already has (``facts=[...]``) are stored through the same path without an
 from __future__ import annotations
 
 import asyncio  # sync: -
-import contextlib
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -181,8 +180,7 @@ class AsyncRememberPipeline:
         from cortex.namespaces import ASYNC_NAMESPACES
 
         users = ASYNC_NAMESPACES["users"](self._ctx)
-        with contextlib.suppress(NotImplementedError):  # no users orchestration in this build
-            await users.get_or_create(user_id, {"displayName": user_name or user_id})
+        await users.get_or_create(user_id, {"displayName": user_name or user_id})
         self._state.remember_known("user", user_id)
 
     async def ensure_agent(self, agent_id: str) -> None:
@@ -200,8 +198,6 @@ class AsyncRememberPipeline:
                         "description": "registered by memory.remember",
                     }
                 )
-            except NotImplementedError:
-                pass  # no agents orchestration in this build
             except FunctionError as exc:
                 if "ALREADY" not in exc.code:
                     raise
