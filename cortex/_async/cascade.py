@@ -17,7 +17,7 @@ from typing import Any
 
 from cortex._context import AsyncContext
 from cortex._generated.args.admin import AdminDeleteRecordArgs
-from cortex._generated.args.agents import AgentsListArgs, AgentsRegisterArgs, AgentsUnregisterArgs
+from cortex._generated.args.agents import AgentsListArgs, AgentsUnregisterArgs
 from cortex._generated.args.contexts import (
     ContextsCreateArgs,
     ContextsDeleteContextArgs,
@@ -417,8 +417,8 @@ class AsyncCascadeStore:
                 options=o,
             )
             new_ids[record["contextId"]] = created["contextId"]
-        elif layer == "agent-registration":
-            await _agents.agents_register(t, args_from(AgentsRegisterArgs, record), options=o)
+        # "agent-registration" needs no restorer: it is the last layer of AGENT_ORDER, so no deletion fails after
+        # it and ``done`` never holds it.
 
     async def _restore_conversation(self, record: dict[str, Any]) -> None:
         t, o = self._t, self._o
