@@ -24,13 +24,14 @@ def now() -> int:
 now_ms = now
 
 
-def _random_base36(length: int) -> str:
+def random_base36(length: int) -> str:
+    """``length`` random base-36 characters (the random part of upstream-shaped ids)."""
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
 def generate_id() -> str:
     """``<epoch ms>-<9 random base-36 characters>``: unique enough for client-side ids."""
-    return f"{now_ms()}-{_random_base36(9)}"
+    return f"{now_ms()}-{random_base36(9)}"
 
 
 def _prefixed(prefix: str) -> Callable[[], str]:

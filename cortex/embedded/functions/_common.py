@@ -5,27 +5,20 @@ One implementation of each; handler modules import them from here rather than ke
 
 from __future__ import annotations
 
-import secrets
-import string
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 
+from cortex._helpers import random_base36 as random_base36  # shared with the client's ids
 from cortex.embedded import UNDEFINED, MutationCtx, QueryCtx, js
 
-_BASE36 = string.digits + string.ascii_lowercase
 Doc = dict[str, Any]
-
-
-def random_base36(n: int = 9) -> str:
-    """``n`` random base-36 characters, standing in for ``Math.random().toString(36).substring(2, 2 + n)``."""
-    return "".join(secrets.choice(_BASE36) for _ in range(n))
 
 
 def new_id(prefix: str, now: float) -> str:
     """An id shaped like upstream's: ``<prefix>-<Date.now()>-<9 base-36 characters>``."""
-    return f"{prefix}-{js.number_to_string(now)}-{random_base36()}"
+    return f"{prefix}-{js.number_to_string(now)}-{random_base36(9)}"
 
 
 def opt(value: Any) -> Any:
