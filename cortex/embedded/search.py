@@ -6,13 +6,18 @@ so ``q.eq(filterField, v)`` becomes a conjunct of the MATCH expression and is ap
 after it. Results are ranked by BM25 on ``body`` only (the filter column has weight 0).
 
 Query text follows Convex: it is split into terms, a document matches when it contains any term, the last term is
-also matched as a prefix, best match first; at most 1024 results.
+also matched as a prefix, best match first (ties: older document first); at most 1024 results.
+
+``take(n)``/``first()`` are bounded inside SQLite (``_top``): FTS5 computes BM25 for every matching row, which is the
+whole cost of a search for common words, so the n best are first looked for among the rows that contain one of the
+rarer terms, and that answer is used only when it is provably the exact top n (see ``_top``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -67,32 +72,123 @@ class SearchFilter:
         return self
 
 
+# FTS5's BM25 constants: one phrase adds at most idf * (K1 + 1) to a row's score, whatever its frequency or length.
+_K1 = 1.2
+_IDF_FLOOR = 1e-6  # FTS5 uses this for terms in more than half of the rows
+
+
+def _varint(data: bytes) -> int:
+    """The first SQLite varint of ``data`` (big-endian 7-bit groups; a 9th byte carries 8 bits)."""
+    value = 0
+    for i in range(8):
+        byte = data[i]
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return value
+    return (value << 8) | data[8]
+
+
 class SearchQuery:
     """Search results, most relevant first; supports ``filter``, ``take``, ``collect``, ``first``, ``paginate``."""
 
-    def __init__(self, db: DatabaseReader, table: str, fts: str, match: str | None) -> None:
+    def __init__(
+        self,
+        db: DatabaseReader,
+        table: str,
+        fts: str,
+        match: str | None,
+        phrases: list[str] | None = None,
+        filt: str = "",
+    ) -> None:
         self._db = db
         self._table = table
         self._fts = fts
         self._match = match
+        self._phrases = phrases or []  # the ``body`` phrases of ``match`` (one per term)
+        self._filt = filt  # the ``AND filt : (...)`` part of ``match``
         self._filters: list[Callable[[Doc], bool]] = []
+        self._want: int | None = None
 
     def filter(self, predicate: Callable[[Doc], bool]) -> SearchQuery:
         self._filters.append(predicate)
         return self
 
+    def _ranked(self, limit: int, match: str | None = None, within: str | None = None) -> list[Any]:
+        """``(rowid, bm25)`` of the best ``limit`` rows of ``match`` (ties: smaller rowid first), optionally only
+        among the rows that match ``within``."""
+        fts = self._fts
+        where = f"{fts} MATCH ?"
+        params: list[Any] = [match or self._match]
+        if within is not None:
+            # ``+rowid``: a plain filter on this cursor; as a constraint FTS5 would re-run the search per rowid.
+            where += f" AND +rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)"
+            params.append(within)
+        return self._db.store.conn.execute(
+            f"SELECT rowid, bm25({fts}, 1.0, 0.0) AS s FROM {fts} WHERE {where} "
+            f"ORDER BY s, rowid LIMIT {int(limit)}",
+            params,
+        ).fetchall()
+
+    def _count(self, match: str) -> int:
+        fts = self._fts
+        row = self._db.store.conn.execute(
+            f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (match,)
+        ).fetchone()
+        return int(row[0])
+
+    def _top(self, k: int) -> list[int] | None:
+        """The exact best ``k`` rowids of the search when they can be found without scoring every match, else
+        ``None``.
+
+        Each phrase ``p`` adds at most ``ub(p) = idf(p) * (K1 + 1)`` to a row's BM25 score (FTS5's formula; ``idf``
+        from the phrase's row count in the column and the table's row count, which can only overestimate FTS5's
+        own). Phrases are split into the rarer ones (candidates: rows matching one of them and the filters) and
+        the common rest. The candidates are scored with the full query; if the ``k``-th best of them scores more
+        than the sum of ``ub`` over the common phrases, no row that contains only common phrases can reach the top
+        ``k``, so the candidates' top ``k`` is the search's top ``k`` (same scores, same tie order). Otherwise one
+        more phrase becomes a candidate phrase, until the rest is empty (then ``None``: score everything)."""
+        if len(self._phrases) < 2 or k > MAX_RESULTS or self._db.store.in_write:
+            return None  # inside a write, FTS5's stored row count may lag behind its pending rows
+        conn = self._db.store.conn
+        block = conn.execute(f"SELECT block FROM {self._fts}_data WHERE id=1").fetchone()
+        if block is None or not block[0]:
+            return None
+        rows = _varint(block[0])  # FTS5's averages record starts with the table's row count
+        bounds = []
+        for phrase in self._phrases:
+            hits = self._count(f"body : ({phrase})")
+            if hits > rows:
+                return None
+            idf = math.log((rows - hits + 0.5) / (hits + 0.5))
+            bounds.append((max(idf, _IDF_FLOOR) * (_K1 + 1.0) * (1 + 1e-9) + 1e-12, phrase))
+        bounds.sort()  # most common (smallest bound) first
+        for split in range(len(bounds) - 1, 0, -1):
+            rest = sum(b for b, _ in bounds[:split])
+            within = "body : (" + " OR ".join(p for _, p in bounds[split:]) + ")" + self._filt
+            if self._count(within) < k:
+                continue
+            top = self._ranked(k, within=within)
+            if len(top) == k and -top[-1][1] > rest:
+                return [rid for rid, _ in top]
+        return None
+
+    def _tiers(self) -> Iterator[list[int]]:
+        """Ranked rowids in tiers: the bounded top ``take(n)`` asked for (when ``_top`` finds it), then, only if
+        the caller reads past it (``filter`` predicates rejected some), the rest of the full ranking."""
+        want = self._want
+        top = self._top(want) if want is not None else None
+        if top is not None:
+            yield top
+        yield [rid for rid, _ in self._ranked(MAX_RESULTS)[len(top) if top else 0 :]]
+
     def __iter__(self) -> Iterator[Doc]:
         if self._match is None:
             return
+        for ranked in self._tiers():
+            yield from self._load(ranked)
+
+    def _load(self, ranked: list[int]) -> Iterator[Doc]:
         conn = self._db.store.conn
-        ranked = [
-            rid
-            for (rid,) in conn.execute(
-                f"SELECT rowid FROM {self._fts} WHERE {self._fts} MATCH ? "
-                f"ORDER BY bm25({self._fts}, 1.0, 0.0) LIMIT {MAX_RESULTS}",
-                (self._match,),
-            )
-        ]
         # Documents are loaded lazily, a few at a time, so take(n) parses only about n of them.
         batch = 8
         for start in range(0, len(ranked), batch):
@@ -115,10 +211,13 @@ class SearchQuery:
 
     def take(self, n: int) -> list[Doc]:
         out: list[Doc] = []
+        if n <= 0:
+            return out
+        self._want = n
         for doc in self:
+            out.append(doc)
             if len(out) >= n:
                 break
-            out.append(doc)
         return out
 
     def collect(self) -> list[Doc]:
@@ -229,12 +328,13 @@ class SearchIndexes:
         if not terms:
             return SearchQuery(db, table, fts_table(table, index), None)
         parts = [_quote(t) for t in terms[:-1]] + [_quote(terms[-1]) + " *"]
-        match = "body : (" + " OR ".join(parts) + ")"
+        filt = ""
         if q.eqs:
             pos = {f: i for i, f in enumerate(d.filter_fields)}
-            match += (
+            filt = (
                 " AND filt : ("
                 + " AND ".join(_quote(filter_token(pos[f], v)) for f, v in q.eqs)
                 + ")"
             )
-        return SearchQuery(db, table, fts_table(table, index), match)
+        match = "body : (" + " OR ".join(parts) + ")" + filt
+        return SearchQuery(db, table, fts_table(table, index), match, parts, filt)
