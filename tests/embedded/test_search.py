@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cortex.embedded import MutationCtx
 from cortex.embedded.engine import Engine
@@ -87,3 +91,50 @@ def test_search_index_is_backfilled_at_open(db_path: object) -> None:
         assert set(_search(reopened, "tea", memorySpaceId="s1")) == {"m1", "m2", "m5"}
     finally:
         reopened.close()
+
+
+# --- take(k) answers from the top-k shortcut; it must equal the start of the full ranking ------------------------
+
+_WORDS = [f"w{i}" for i in range(40)]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Iterator[Engine]:
+    """2,000 memories in two spaces over a Zipf-like vocabulary: few rare words, many common ones."""
+    import random
+
+    rnd = random.Random(7)
+    weights = [1.0 / (rank + 1) for rank in range(len(_WORDS))]
+    engine = Engine(":memory:")
+
+    def seed(ctx: MutationCtx) -> None:
+        for i in range(2000):
+            words = rnd.choices(_WORDS, weights=weights, k=rnd.randint(3, 12))
+            ctx.db.insert("memories", memory_doc(f"m{i}", f"s{i % 2}", " ".join(words)))
+
+    engine.run_mutation(seed)
+    yield engine
+    engine.close()
+
+
+def _ranked(engine: Engine, text: str, k: int | None) -> list[str]:
+    def run(ctx: object) -> list[str]:
+        query = ctx.db.query("memories").with_search_index(  # type: ignore[attr-defined]
+            "by_content", lambda q: q.search("content", text).eq("memorySpaceId", "s0")
+        )
+        docs = query.collect() if k is None else query.take(k)
+        return [d["memoryId"] for d in docs]
+
+    return engine.run_query(run)  # type: ignore[arg-type]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    terms=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4),
+    k=st.sampled_from([1, 5, 20, 100]),
+)
+def test_take_is_the_start_of_the_full_ranking(corpus: Engine, terms: list[str], k: int) -> None:
+    text = " ".join(terms)
+    assert _ranked(corpus, text, k) == _ranked(corpus, text, None)[:k]
