@@ -12,15 +12,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from cortex._async.fact_rules import (
-    Decision,
-    conflict_prompt,
-    default_decision,
-    merged_classes,
-    normalize_fact_text,
-    parse_decision,
-    slot_of,
-)
 from cortex._async.memory_state import AsyncMemoryState
 from cortex._async.model_calls import ask_llm, embed_many
 from cortex._context import AsyncContext
@@ -45,6 +36,15 @@ from cortex._generated.models import (
 )
 from cortex._helpers import now
 from cortex.embeddings import cosine
+from cortex.fact_rules import (
+    Decision,
+    conflict_prompt,
+    default_decision,
+    merged_classes,
+    normalize_fact_text,
+    parse_decision,
+    slot_of,
+)
 
 log = logging.getLogger("cortex")
 

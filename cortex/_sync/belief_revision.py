@@ -34,7 +34,10 @@ from cortex._generated.models import (
     StoreFactParams,
 )
 from cortex._helpers import now
-from cortex._sync.fact_rules import (
+from cortex._sync.memory_state import SyncMemoryState
+from cortex._sync.model_calls import ask_llm, embed_many
+from cortex.embeddings import cosine
+from cortex.fact_rules import (
     Decision,
     conflict_prompt,
     default_decision,
@@ -43,9 +46,6 @@ from cortex._sync.fact_rules import (
     parse_decision,
     slot_of,
 )
-from cortex._sync.memory_state import SyncMemoryState
-from cortex._sync.model_calls import ask_llm, embed_many
-from cortex.embeddings import cosine
 
 log = logging.getLogger("cortex")
 

@@ -1,6 +1,6 @@
 """The transport interface shared by the Convex HTTP transport and the embedded backend.
 
-A transport calls one Convex function by its path (``"memories:store"``) with arguments that are already plain
+A transport calls one Convex function by its path (``"module:function"``) with arguments that are already plain
 JSON-compatible Python values (the generated layer builds them), and returns the decoded return value.
 Generated code is the only caller that spells a path.
 """
