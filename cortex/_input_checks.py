@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from cortex.errors import CortexError, ValidationError
+from cortex.errors import A2ATimeoutError as A2ATimeoutError  # raised by both a2a clients
+from cortex.errors import ValidationError
 
 __all__ = [
     "A2ATimeoutError",
@@ -32,20 +33,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class A2ATimeoutError(CortexError):
-    """``a2a.request`` got no response: the recipient did not answer within ``timeout`` ms, or the backend has no
-    pub/sub to deliver one (``code == "PUBSUB_NOT_CONFIGURED"``). ``message_id`` names the stored request."""
-
-    default_code = "A2A_TIMEOUT"
-
-    def __init__(
-        self, message: str, *, message_id: str, timeout: int, code: str | None = None
-    ) -> None:
-        self.message_id = message_id
-        self.timeout = timeout
-        super().__init__(message, code=code, details={"messageId": message_id, "timeout": timeout})
 
 
 def model(cls: type[M], value: Any, name: str) -> M:

@@ -10,7 +10,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cortex.errors import CortexError, ValidationError
+from cortex.errors import AgentCascadeDeletionError as AgentCascadeDeletionError
+from cortex.errors import CascadeDeletionError as CascadeDeletionError
+from cortex.errors import ValidationError
 
 __all__ = [
     "AgentCascadeDeletionError",
@@ -18,49 +20,6 @@ __all__ = [
     "csv_cell",
     "deep_merge",
 ]
-
-
-class CascadeDeletionError(CortexError):
-    """A cascade deletion failed part-way and what had been deleted was restored from the backup.
-
-    ``layer`` names the layer whose deletion failed (``"contexts"``, ``"conversations"``, ...), ``record_id`` the
-    record, ``cause`` the original error; ``rollback_errors`` lists what could not be restored (empty when the
-    rollback was complete).
-    """
-
-    default_code = "CASCADE_DELETION_FAILED"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        owner_id: str,
-        layer: str,
-        record_id: str | None,
-        cause: BaseException,
-        rollback_errors: Sequence[str] = (),
-    ) -> None:
-        self.owner_id = owner_id
-        self.layer = layer
-        self.record_id = record_id
-        self.cause = cause
-        self.rollback_errors = list(rollback_errors)
-        super().__init__(
-            message,
-            details={
-                "ownerId": owner_id,
-                "layer": layer,
-                "recordId": record_id,
-                "cause": str(cause),
-                "rollbackErrors": self.rollback_errors,
-            },
-        )
-
-
-class AgentCascadeDeletionError(CascadeDeletionError):
-    """``agents.unregister(cascade=True)`` failed part-way; what it had deleted was restored."""
-
-    default_code = "AGENT_CASCADE_DELETION_FAILED"
 
 
 # -- shared helpers ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ The tree, from the caller's point of view:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -277,10 +278,62 @@ class APITimeoutError(APIConnectionError):
     default_code = "TIMEOUT"
 
 
-# Defined next to the client-side input checks (shared by the async and sync a2a clients); re-exported here so
-# that every error the SDK raises can be imported from ``cortex.errors``. This import stays below the classes
-# above: ``cortex._input_checks`` imports them from this module.
-from cortex._input_checks import A2ATimeoutError  # noqa: E402
+class A2ATimeoutError(CortexError):
+    """``a2a.request`` got no response: the recipient did not answer within ``timeout`` ms, or the backend has no
+    pub/sub to deliver one (``code == "PUBSUB_NOT_CONFIGURED"``). ``message_id`` names the stored request."""
+
+    default_code = "A2A_TIMEOUT"
+
+    def __init__(
+        self, message: str, *, message_id: str, timeout: int, code: str | None = None
+    ) -> None:
+        self.message_id = message_id
+        self.timeout = timeout
+        super().__init__(message, code=code, details={"messageId": message_id, "timeout": timeout})
+
+
+class CascadeDeletionError(CortexError):
+    """A cascade deletion failed part-way and what had been deleted was restored from the backup.
+
+    ``layer`` names the layer whose deletion failed (``"contexts"``, ``"conversations"``, ...), ``record_id`` the
+    record, ``cause`` the original error; ``rollback_errors`` lists what could not be restored (empty when the
+    rollback was complete).
+    """
+
+    default_code = "CASCADE_DELETION_FAILED"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        owner_id: str,
+        layer: str,
+        record_id: str | None,
+        cause: BaseException,
+        rollback_errors: Sequence[str] = (),
+    ) -> None:
+        self.owner_id = owner_id
+        self.layer = layer
+        self.record_id = record_id
+        self.cause = cause
+        self.rollback_errors = list(rollback_errors)
+        super().__init__(
+            message,
+            details={
+                "ownerId": owner_id,
+                "layer": layer,
+                "recordId": record_id,
+                "cause": str(cause),
+                "rollbackErrors": self.rollback_errors,
+            },
+        )
+
+
+class AgentCascadeDeletionError(CascadeDeletionError):
+    """``agents.unregister(cascade=True)`` failed part-way; what it had deleted was restored."""
+
+    default_code = "AGENT_CASCADE_DELETION_FAILED"
+
 
 __all__ = [
     "A2ATimeoutError",
@@ -288,11 +341,13 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AgentCascadeDeletionError",
     "AuthenticationError",
     "BackendUnavailableError",
     "BackendValidationError",
     "BackendVersionMismatchError",
     "BadRequestError",
+    "CascadeDeletionError",
     "ConfigurationError",
     "CortexError",
     "FunctionError",

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from cortex import Cortex, CortexConfig, SyncCortex, ValidationError
-from cortex._input_checks import A2ATimeoutError
 from cortex._sync.a2a import A2ATimeoutError as SyncA2ATimeoutError
+from cortex.errors import A2ATimeoutError
 from cortex.types import A2ARequestParams, A2AResponse
 
 from .rest_support import embedded, embedded_sync, served_url, unique

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from cortex import Cortex, CortexConfig, SyncCortex, ValidationError
-from cortex._users_agents import AgentCascadeDeletionError, CascadeDeletionError
-from cortex.errors import CortexError
+from cortex.errors import AgentCascadeDeletionError, CascadeDeletionError, CortexError
 
 from .people_support import seed_user, seed_user_sync
 from .rest_support import RecordingAsyncTransport, embedded, embedded_sync, served_url, unique

@@ -17,7 +17,7 @@ import pytest
 
 from cortex import Cortex, CortexConfig
 from cortex._async.http_transport import AsyncConvexTransport
-from cortex._users_agents import CascadeDeletionError
+from cortex.errors import CascadeDeletionError
 from tests.conformance.embedded_server import start_server, unavailable_reason
 
 from .people_support import PREFS, seed_user, snapshot

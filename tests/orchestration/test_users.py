@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 
 from cortex import Cortex, CortexConfig, SyncCortex, ValidationError
-from cortex._users_agents import CascadeDeletionError
-from cortex.errors import CortexError
+from cortex.errors import CascadeDeletionError, CortexError
 
 from .people_support import EMPTY, IdThief, seed_user, seed_user_sync, snapshot, snapshot_sync
 from .rest_support import embedded, embedded_sync, served_url, tenant_of, unique
