@@ -28,21 +28,10 @@ __all__ = [
     "check_message",
     "check_namespace",
     "check_text",
-    "model",
     "raw_field",
 ]
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def model(cls: type[M], value: Any, name: str) -> M:
-    """``value`` as ``cls`` (instances pass through, mappings are validated)."""
-    if isinstance(value, cls):
-        return value
-    try:
-        return cls.model_validate(value)
-    except PydanticValidationError as exc:
-        raise ValidationError(f"invalid {name}: {exc}", field=name, details=exc.errors()) from None
 
 
 def build(cls: type[M], **fields: Any) -> M:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
@@ -197,6 +197,19 @@ def validate_param(model: type[M], value: Any, name: str) -> M:
         return model.model_validate(value)
     except PydanticValidationError as exc:
         raise ValidationError(f"invalid {name}: {exc}", field=name, details=exc.errors()) from exc
+
+
+@overload
+def validate_optional(model: type[M], value: None, name: str) -> None: ...
+@overload
+def validate_optional(model: type[M], value: M | Mapping[str, Any], name: str) -> M: ...
+@overload
+def validate_optional(
+    model: type[M], value: M | Mapping[str, Any] | None, name: str
+) -> M | None: ...
+def validate_optional(model: type[M], value: Any, name: str) -> M | None:
+    """An optional parameter as ``model`` (``None`` stays ``None``), else as ``validate_param``."""
+    return None if value is None else validate_param(model, value, name)
 
 
 def build_args(model: type[M], args: dict[str, Any], function: str) -> M:

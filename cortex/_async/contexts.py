@@ -12,9 +12,9 @@ from cortex._input_checks import (
     check_context_id,
     check_int_range,
     check_text,
-    model,
     raw_field,
 )
+from cortex._mapping import validate_param
 
 __all__ = ["AsyncContexts"]
 
@@ -45,5 +45,5 @@ class AsyncContexts(ContextsBase):
         client's tenant: ``list`` after checking the filter."""
         _check_filter(filter)
         if filter is not None:
-            filter = model(ListContextsFilter, filter, "filter")
+            filter = validate_param(ListContextsFilter, filter, "filter")
         return await self.list(filter)

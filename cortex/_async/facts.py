@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -46,6 +46,7 @@ from cortex._generated.models import (
     UpdateFactOptions,
 )
 from cortex._generated.namespaces.facts import FactsBase
+from cortex._mapping import validate_optional
 from cortex._model_base import to_epoch_ms
 from cortex.errors import CortexError, ValidationError
 
@@ -53,22 +54,6 @@ HISTORY_ACTION = {"NONE": "UPDATE", "ADD": "CREATE", "UPDATE": "UPDATE", "SUPERS
 
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@overload
-def _model(cls: type[M], value: None, name: str) -> None: ...
-@overload
-def _model(cls: type[M], value: M | dict[str, Any], name: str) -> M: ...
-@overload
-def _model(cls: type[M], value: M | dict[str, Any] | None, name: str) -> M | None: ...
-def _model(cls: type[M], value: Any, name: str) -> M | None:
-    """``value`` as a ``cls`` model (``None`` stays ``None``); ``ValidationError`` when it does not fit."""
-    if value is None or isinstance(value, cls):
-        return value
-    try:
-        return cls.model_validate(value)
-    except Exception as exc:
-        raise ValidationError(f"invalid {name}: {exc}", field=name) from None
 
 
 def _check_candidate(params: ReviseParams) -> None:
@@ -117,7 +102,9 @@ class AsyncFacts(FactsBase):
     ) -> None:
         """Use ``llm_client`` (any LLM shape of ``cortex.llm``; default: the client's LLM) and ``config`` for
         belief revision from now on, for this client."""
-        self._state.belief_revision_config = _model(BeliefRevisionConfig, config, "config")
+        self._state.belief_revision_config = validate_optional(
+            BeliefRevisionConfig, config, "config"
+        )
         if llm_client is not None:
             self._state.belief_revision_llm = llm_client
         self._state.belief_revision_enabled = True
@@ -136,8 +123,8 @@ class AsyncFacts(FactsBase):
         """Store a fact unless an equal one exists (``deduplication``: ``"exact"``, ``"structural"``,
         ``"semantic"`` (default; structural without an embedder), a ``DeduplicationConfig``, or ``False``).
         A duplicate with a lower confidence is updated instead."""
-        params = _model(StoreFactParams, params, "params")
-        options = _model(StoreFactWithDedupOptions, options, "options")
+        params = validate_optional(StoreFactParams, params, "params")
+        options = validate_optional(StoreFactWithDedupOptions, options, "options")
         dedup = (
             options.deduplication
             if options is not None and options.deduplication is not None
@@ -152,7 +139,7 @@ class AsyncFacts(FactsBase):
             )
         threshold, embedder = 0.85, None
         if isinstance(dedup, (DeduplicationConfig, dict)):
-            config = _model(DeduplicationConfig, dedup, "options.deduplication")
+            config = validate_optional(DeduplicationConfig, dedup, "options.deduplication")
             strategy = str(config.strategy)
             threshold = (
                 config.similarity_threshold if config.similarity_threshold is not None else 0.85
@@ -211,7 +198,7 @@ class AsyncFacts(FactsBase):
 
     async def revise(self, params: ReviseParams | dict[str, Any]) -> ReviseResult:
         """Add, update, supersede or skip a fact given what the space already knows; writes history events."""
-        params = _model(ReviseParams, params, "params")
+        params = validate_optional(ReviseParams, params, "params")
         _check_candidate(params)
         if not self.has_belief_revision():
             raise CortexError(
@@ -256,7 +243,7 @@ class AsyncFacts(FactsBase):
 
     async def check_conflicts(self, params: ReviseParams | dict[str, Any]) -> ConflictCheckResult:
         """What ``revise`` would find and recommend, without writing anything."""
-        params = _model(ReviseParams, params, "params")
+        params = validate_optional(ReviseParams, params, "params")
         _check_candidate(params)
         if not self.has_belief_revision():
             raise CortexError(
@@ -291,7 +278,7 @@ class AsyncFacts(FactsBase):
         self, params: FactsAPISupersedeParams | dict[str, Any]
     ) -> FactsAPISupersedeResult:
         """Mark ``old_fact_id`` as no longer valid in favour of ``new_fact_id`` and record it in the history."""
-        params = _model(FactsAPISupersedeParams, params, "params")
+        params = validate_optional(FactsAPISupersedeParams, params, "params")
         _check_fact_id(params.old_fact_id, "oldFactId")
         _check_fact_id(params.new_fact_id, "newFactId")
         old = await self.get(params.memory_space_id, params.old_fact_id)
@@ -334,7 +321,7 @@ class AsyncFacts(FactsBase):
         self, filter: ChangeFilter | dict[str, Any]
     ) -> builtins.list[FactChangeEvent]:
         """Change events of a memory space in a time range (``after``/``before``), optionally one action."""
-        flt: ChangeFilter = _model(ChangeFilter, filter, "filter")
+        flt: ChangeFilter = validate_optional(ChangeFilter, filter, "filter")
         if not flt.memory_space_id.strip():
             raise ValidationError("memorySpaceId is required", field="memorySpaceId")
         raw = await _history_calls.fact_history_get_changes_by_time_range(

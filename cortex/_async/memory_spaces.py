@@ -8,8 +8,8 @@ from cortex._generated.args.memory_spaces import MemorySpacesDeleteSpaceArgs
 from cortex._generated.calls import memory_spaces as _calls
 from cortex._generated.models import DeleteMemorySpaceOptions, DeleteMemorySpaceResult
 from cortex._generated.namespaces.memory_spaces import MemorySpacesBase
-from cortex._input_checks import build, check_memory_space_id, model, raw_field
-from cortex._mapping import LazyAdapter
+from cortex._input_checks import build, check_memory_space_id, raw_field
+from cortex._mapping import LazyAdapter, validate_param
 from cortex.errors import CortexError, ValidationError
 
 __all__ = ["AsyncMemorySpaces"]
@@ -54,7 +54,7 @@ class AsyncMemorySpaces(MemorySpacesBase):
         ``CortexError`` with code ``MEMORYSPACE_NOT_FOUND`` and deletes nothing."""
         check_memory_space_id(memory_space_id)
         _check_options(memory_space_id, options)
-        opts = model(DeleteMemorySpaceOptions, options, "options")
+        opts = validate_param(DeleteMemorySpaceOptions, options, "options")
         if await self.get(memory_space_id) is None:
             raise CortexError(
                 f"Memory space not found: {memory_space_id}", code="MEMORYSPACE_NOT_FOUND"

@@ -13,8 +13,8 @@ from cortex._generated.args.sessions import SessionsEndArgs, SessionsGetArgs
 from cortex._generated.calls import sessions as _calls
 from cortex._generated.models import CreateSessionParams, Session, SessionFilters, SessionMetadata
 from cortex._generated.namespaces.sessions import SessionsBase
-from cortex._input_checks import build, check_text, model
-from cortex._mapping import LazyAdapter
+from cortex._input_checks import build, check_text
+from cortex._mapping import LazyAdapter, validate_param
 from cortex.errors import CortexError, ValidationError
 
 __all__ = ["AsyncSessions"]
@@ -90,7 +90,9 @@ class AsyncSessions(SessionsBase):
         if active:
             return max(active, key=lambda s: s.last_active_at)
         return await self.create(
-            model(CreateSessionParams, {"user_id": user_id, "metadata": metadata}, "metadata")
+            validate_param(
+                CreateSessionParams, {"user_id": user_id, "metadata": metadata}, "metadata"
+            )
         )
 
     async def end(self, session_id: str) -> None:

@@ -20,10 +20,9 @@ from cortex._input_checks import (
     check_agent_id,
     check_int_range,
     check_message,
-    model,
     raw_field,
 )
-from cortex._mapping import LazyAdapter
+from cortex._mapping import LazyAdapter, validate_param
 from cortex.errors import FunctionError, ValidationError
 
 __all__ = ["A2ATimeoutError", "SyncA2A"]
@@ -63,7 +62,7 @@ class SyncA2A(A2ABase):
         response. Raises ``A2ATimeoutError`` when no response comes in time, or (code ``PUBSUB_NOT_CONFIGURED``)
         when the backend has no pub/sub to deliver one; other backend errors propagate unchanged."""
         _check_params(params)
-        p = model(A2ARequestParams, params, "params")
+        p = validate_param(A2ARequestParams, params, "params")
         timeout = p.timeout if p.timeout is not None else DEFAULT_TIMEOUT
         args = build(
             A2aRequestArgs,

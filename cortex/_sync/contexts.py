@@ -13,9 +13,9 @@ from cortex._input_checks import (
     check_context_id,
     check_int_range,
     check_text,
-    model,
     raw_field,
 )
+from cortex._mapping import validate_param
 
 __all__ = ["SyncContexts"]
 
@@ -46,5 +46,5 @@ class SyncContexts(ContextsBase):
         client's tenant: ``list`` after checking the filter."""
         _check_filter(filter)
         if filter is not None:
-            filter = model(ListContextsFilter, filter, "filter")
+            filter = validate_param(ListContextsFilter, filter, "filter")
         return self.list(filter)

@@ -10,8 +10,8 @@ from cortex._generated.args.conversations import ConversationsListArgs
 from cortex._generated.calls_sync import conversations as _calls
 from cortex._generated.models import ListConversationsFilter, ListConversationsResult
 from cortex._generated.namespaces_sync.conversations import ConversationsBase
-from cortex._input_checks import build, check_choice, check_int_range, model, raw_field
-from cortex._mapping import LazyAdapter
+from cortex._input_checks import build, check_choice, check_int_range, raw_field
+from cortex._mapping import LazyAdapter, validate_param
 
 __all__ = ["SyncConversations"]
 
@@ -41,7 +41,7 @@ class SyncConversations(ConversationsBase):
         ``sort_by``/``sort_order``, with ``total`` and ``has_more``. ``metadata`` is not a backend filter and is
         ignored, as upstream."""
         _check_filter(filter)
-        f = model(ListConversationsFilter, filter if filter is not None else {}, "filter")
+        f = validate_param(ListConversationsFilter, filter if filter is not None else {}, "filter")
         count_min: float | None = None
         count_max: float | None = None
         if isinstance(f.message_count, int):

@@ -45,8 +45,9 @@ from cortex._generated.models import (
 )
 from cortex._generated.namespaces_sync.memory import MemoryBase
 from cortex._helpers import generate_orchestration_id
+from cortex._mapping import validate_optional
 from cortex._sync.facts import SyncFacts
-from cortex._sync.memory_bulk import SyncMemoryBulk, _model, _require
+from cortex._sync.memory_bulk import SyncMemoryBulk, _require
 from cortex._sync.memory_state import state_of
 from cortex._sync.memory_stream import STREAM_PLACEHOLDER, run_remember_stream
 from cortex._sync.model_calls import call_maybe, embed_many
@@ -130,8 +131,8 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
         """Store one exchange: the two messages in the conversation (created when missing), a vector memory
         for each (embedded by the configured embedder), then facts (``extract``: ``"inline"`` (default),
         ``"background"`` or ``"skip"``; ``facts``: facts you already have, stored without an extractor)."""
-        params = _model(RememberParams, params, "params")
-        options = _model(RememberOptions, options, "options")
+        params = validate_optional(RememberParams, params, "params")
+        options = validate_optional(RememberOptions, options, "options")
         mode = resolve_mode(extract, options)
         space, owner = check_remember(params)
         observer = params.observer
@@ -235,8 +236,8 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
             raw = dict(params)
             stream = raw.pop("response_stream", None) or raw.pop("responseStream", None)
             raw["response_stream"] = STREAM_PLACEHOLDER  # the model only accepts async iterables
-            checked = _model(RememberStreamParams, raw, "params")
-        opts = _model(StreamingOptions, options, "options")
+            checked = validate_optional(RememberStreamParams, raw, "params")
+        opts = validate_optional(StreamingOptions, options, "options")
         return run_remember_stream(self, checked, opts, extract, stream)
 
     # -- recall and search ---------------------------------------------------------------------------------
@@ -252,7 +253,7 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
         """Hybrid retrieval (vector + keyword + facts, fused by reciprocal rank fusion) in one memory space;
         ``mode="vector"`` or ``"keyword"`` uses one list only; ``reranker(query, texts) -> scores`` reorders;
         ``token_budget`` bounds the formatted ``context``."""
-        params = _model(RecallParams, params, "params")
+        params = validate_optional(RecallParams, params, "params")
         return self._recall.run(
             params, mode=mode, reranker=reranker or self._state.reranker, token_budget=token_budget
         )
@@ -267,7 +268,7 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
         keywords); ``enrich_conversation`` adds each memory's conversation, messages and facts."""
         _require(memory_space_id, "memorySpaceId")
         _require(query, "query")
-        options = _model(SearchMemoryOptions, options, "options")
+        options = validate_optional(SearchMemoryOptions, options, "options")
         embedding = options.embedding if options is not None else None
         if embedding is None and self._state.embedder is not None:
             embedding = (embed_many(self._state.embedder, [query]))[0]
@@ -300,7 +301,7 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
         """One memory, or with ``include_conversation`` the memory with its conversation, messages and facts."""
         _require(memory_space_id, "memorySpaceId")
         _require(memory_id, "memoryId")
-        options = _model(GetMemoryOptions, options, "options")
+        options = validate_optional(GetMemoryOptions, options, "options")
         memory = self._vector.get(memory_space_id, memory_id)
         if memory is None or options is None or not options.include_conversation:
             return memory
@@ -312,7 +313,7 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
         """Store one memory (embedded by the configured embedder when it has no embedding); ``extract_facts``
         (``extract(content) -> facts``) stores facts linked to it."""
         _require(memory_space_id, "memorySpaceId")
-        input = _model(StoreMemoryInput, input, "input")
+        input = validate_optional(StoreMemoryInput, input, "input")
         _require(input.content, "content")
         if input.source.type == "conversation" and input.conversation_ref is None:
             raise ValidationError(
@@ -371,8 +372,8 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
         ``reextract_facts`` with ``extract_facts`` replaces its facts."""
         _require(memory_space_id, "memorySpaceId")
         _require(memory_id, "memoryId")
-        updates = _model(MemoryAPIUpdateUpdates, updates, "updates")
-        options = _model(UpdateMemoryOptions, options, "options")
+        updates = validate_optional(MemoryAPIUpdateUpdates, updates, "updates")
+        options = validate_optional(UpdateMemoryOptions, options, "options")
         if not updates.model_fields_set:
             raise ValidationError(
                 "at least one field must be updated", code="MISSING_UPDATES", field="updates"
@@ -415,7 +416,7 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
         """Delete a memory and (unless ``cascade_delete_facts=False``) the facts extracted from it."""
         _require(memory_space_id, "memorySpaceId")
         _require(memory_id, "memoryId")
-        options = _model(DeleteMemoryOptions, options, "options")
+        options = validate_optional(DeleteMemoryOptions, options, "options")
         memory = self._vector.get(memory_space_id, memory_id)
         if memory is None:
             raise CortexError(f"memory {memory_id} not found", code="MEMORY_NOT_FOUND")
@@ -443,7 +444,7 @@ class SyncMemory(SyncMemoryBulk, MemoryBase):
         ``delete_entire_conversation`` the whole conversation)."""
         _require(memory_space_id, "memorySpaceId")
         _require(memory_id, "memoryId")
-        options = _model(ExtendedForgetOptions, options, "options")
+        options = validate_optional(ExtendedForgetOptions, options, "options")
         memory = self._vector.get(memory_space_id, memory_id)
         if memory is None:
             raise CortexError(f"memory {memory_id} not found", code="MEMORY_NOT_FOUND")

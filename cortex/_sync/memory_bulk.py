@@ -12,7 +12,7 @@ import builtins
 import json
 import logging
 from datetime import datetime
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -43,6 +43,7 @@ from cortex._generated.models import (
 from cortex._generated.namespaces_sync.conversations import ConversationsBase
 from cortex._generated.namespaces_sync.vector import VectorBase
 from cortex._helpers import now
+from cortex._mapping import validate_optional
 from cortex._sync.facts import SyncFacts
 from cortex._sync.memory_state import SyncMemoryState
 from cortex.errors import CortexError, ValidationError
@@ -52,22 +53,6 @@ log = logging.getLogger("cortex")
 FACT_SCAN_LIMIT = 10_000
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@overload
-def _model(cls: type[M], value: None, name: str) -> None: ...
-@overload
-def _model(cls: type[M], value: M | dict[str, Any], name: str) -> M: ...
-@overload
-def _model(cls: type[M], value: M | dict[str, Any] | None, name: str) -> M | None: ...
-def _model(cls: type[M], value: Any, name: str) -> M | None:
-    """``value`` as a ``cls`` model (``None`` stays ``None``); ``ValidationError`` when it does not fit."""
-    if value is None or isinstance(value, cls):
-        return value
-    try:
-        return cls.model_validate(value)
-    except Exception as exc:
-        raise ValidationError(f"invalid {name}: {exc}", field=name) from None
 
 
 def _require(value: str | None, field: str) -> None:
@@ -177,7 +162,7 @@ class SyncMemoryBulk:
         self, filter: ListMemoriesFilter | dict[str, Any]
     ) -> builtins.list[MemoryEntry] | builtins.list[EnrichedMemory]:
         """Memories of a space (newest first); ``enrich_facts`` adds each memory's facts."""
-        flt: ListMemoriesFilter = _model(ListMemoriesFilter, filter, "filter")
+        flt: ListMemoriesFilter = validate_optional(ListMemoriesFilter, filter, "filter")
         _require(flt.memory_space_id, "memorySpaceId")
         if flt.limit is not None and flt.limit < 0:
             raise ValidationError("limit must not be negative", code="INVALID_LIMIT", field="limit")
@@ -193,7 +178,7 @@ class SyncMemoryBulk:
 
     def count(self, filter: CountMemoriesFilter | dict[str, Any]) -> float:
         """How many memories of a space match."""
-        flt = _model(CountMemoriesFilter, filter, "filter")
+        flt = validate_optional(CountMemoriesFilter, filter, "filter")
         _require(flt.memory_space_id, "memorySpaceId")
         return self._vector.count(flt)
 
@@ -203,8 +188,8 @@ class SyncMemoryBulk:
         updates: MemoryAPIUpdateManyUpdates | dict[str, Any],
     ) -> UpdateManyResult:
         """Update importance/tags of every matching memory; reports how many facts came from them."""
-        flt = _model(MemoryAPIUpdateManyFilter, filter, "filter")
-        updates = _model(MemoryAPIUpdateManyUpdates, updates, "updates")
+        flt = validate_optional(MemoryAPIUpdateManyFilter, filter, "filter")
+        updates = validate_optional(MemoryAPIUpdateManyUpdates, updates, "updates")
         _require(flt.memory_space_id, "memorySpaceId")
         if not updates.model_fields_set:
             raise ValidationError(
@@ -222,7 +207,7 @@ class SyncMemoryBulk:
 
     def delete_many(self, filter: MemoryAPIDeleteManyFilter | dict[str, Any]) -> DeleteManyResult:
         """Delete every matching memory and the facts extracted from them."""
-        flt = _model(MemoryAPIDeleteManyFilter, filter, "filter")
+        flt = validate_optional(MemoryAPIDeleteManyFilter, filter, "filter")
         _require(flt.memory_space_id, "memorySpaceId")
         memories = self._vector.list(
             ListMemoriesFilter(
@@ -250,7 +235,7 @@ class SyncMemoryBulk:
 
     def export(self, options: ExportMemoriesOptions | dict[str, Any]) -> MemoryAPIExportResult:
         """Export a space's memories as JSON or CSV; ``include_facts`` adds each memory's facts (JSON)."""
-        opts: ExportMemoriesOptions = _model(ExportMemoriesOptions, options, "options")
+        opts: ExportMemoriesOptions = validate_optional(ExportMemoriesOptions, options, "options")
         _require(opts.memory_space_id, "memorySpaceId")
         if opts.format not in ("json", "csv"):
             raise ValidationError(

@@ -14,8 +14,8 @@ from cortex._generated.args.sessions import SessionsEndArgs, SessionsGetArgs
 from cortex._generated.calls_sync import sessions as _calls
 from cortex._generated.models import CreateSessionParams, Session, SessionFilters, SessionMetadata
 from cortex._generated.namespaces_sync.sessions import SessionsBase
-from cortex._input_checks import build, check_text, model
-from cortex._mapping import LazyAdapter
+from cortex._input_checks import build, check_text
+from cortex._mapping import LazyAdapter, validate_param
 from cortex.errors import CortexError, ValidationError
 
 __all__ = ["SyncSessions"]
@@ -91,7 +91,9 @@ class SyncSessions(SessionsBase):
         if active:
             return max(active, key=lambda s: s.last_active_at)
         return self.create(
-            model(CreateSessionParams, {"user_id": user_id, "metadata": metadata}, "metadata")
+            validate_param(
+                CreateSessionParams, {"user_id": user_id, "metadata": metadata}, "metadata"
+            )
         )
 
     def end(self, session_id: str) -> None:
