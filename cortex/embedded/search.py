@@ -190,9 +190,10 @@ class SearchQuery:
     def _load(self, ranked: list[int]) -> Iterator[Doc]:
         conn = self._db.store.conn
         # Documents are loaded lazily, a few at a time, so take(n) parses only about n of them.
-        batch = 8
-        for start in range(0, len(ranked), batch):
+        start, batch = 0, 8
+        while start < len(ranked):
             chunk = ranked[start : start + batch]
+            start += len(chunk)
             bodies = {
                 rid: (doc_id, ct, body)
                 for rid, doc_id, ct, body in conn.execute(

@@ -138,3 +138,37 @@ def _ranked(engine: Engine, text: str, k: int | None) -> list[str]:
 def test_take_is_the_start_of_the_full_ranking(corpus: Engine, terms: list[str], k: int) -> None:
     text = " ".join(terms)
     assert _ranked(corpus, text, k) == _ranked(corpus, text, None)[:k]
+
+
+def _matching(engine: Engine, terms: list[str]) -> set[str]:
+    """Memories of space s0 holding any of the terms (the last one also as a prefix), found without the index."""
+
+    def run(ctx: object) -> set[str]:
+        docs = ctx.db.query("memories").collect()  # type: ignore[attr-defined]
+        out = set()
+        for d in docs:
+            words = d["content"].split()
+            if d["memorySpaceId"] == "s0" and (
+                any(w in words for w in terms[:-1]) or any(w.startswith(terms[-1]) for w in words)
+            ):
+                out.add(d["memoryId"])
+        return out
+
+    return engine.run_query(run)  # type: ignore[arg-type]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    terms=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3),
+    n=st.integers(min_value=1, max_value=300),
+)
+def test_take_returns_n_distinct_documents(corpus: Engine, terms: list[str], n: int) -> None:
+    text = " ".join(terms)
+    matching = _matching(corpus, terms)
+    taken = _ranked(corpus, text, n)
+    assert len(taken) == len(set(taken)) == min(n, len(matching))
+    assert set(taken) <= matching
+    everything = _ranked(corpus, text, None)
+    assert len(everything) == len(set(everything)) == min(len(matching), 1024)
