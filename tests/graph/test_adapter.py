@@ -69,7 +69,7 @@ async def test_traverse_and_path(adapter: CypherGraphAdapter) -> None:
         )
         for i in range(4)
     ]
-    for child, parent in zip(ids[1:], ids[:-1]):
+    for child, parent in zip(ids[1:], ids[:-1], strict=True):
         await adapter.create_edge({"type": "CHILD_OF", "from": child, "to": parent})
     near = await adapter.traverse({"startId": ids[0], "maxDepth": 2})
     assert {n.properties["contextId"] for n in near} == {"c1", "c2"}
