@@ -426,11 +426,17 @@ class AsyncUsers(UsersBase):
     async def _delete_graph_nodes(self, user_id: str) -> int:
         """Every graph node carrying the user's id (``cortex.graph``), when a graph is configured."""
         graph: Any = self._ctx.graph
-        return int(await graph.delete_user_nodes(user_id)) if hasattr(graph, "delete_user_nodes") else 0
+        return (
+            int(await graph.delete_user_nodes(user_id))
+            if hasattr(graph, "delete_user_nodes")
+            else 0
+        )
 
     async def _graph_leftovers(self, user_id: str) -> builtins.list[str]:
         graph: Any = self._ctx.graph
-        left = int(await graph.count_user_nodes(user_id)) if hasattr(graph, "count_user_nodes") else 0
+        left = (
+            int(await graph.count_user_nodes(user_id)) if hasattr(graph, "count_user_nodes") else 0
+        )
         return [f"{left} graph nodes still carry userId {user_id}"] if left else []
 
     def _result(

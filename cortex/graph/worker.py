@@ -74,7 +74,9 @@ class GraphSyncWorker:
         done = 0
         for item in sorted(items or [], key=lambda i: i.get("createdAt", 0)):
             try:
-                await self._hook.apply(item["table"], item["entityId"], item["operation"], item.get("entity"))
+                await self._hook.apply(
+                    item["table"], item["entityId"], item["operation"], item.get("entity")
+                )
             except GraphConnectionError:
                 self.metrics.connection_errors += 1
                 raise
