@@ -407,11 +407,24 @@ class SyncUsers(UsersBase):
                 user_id, counts, total, None, [f"DRY RUN: Would delete {total} total records"]
             )
         counts = self._delete_all(plan)
+        counts["graph"] = self._delete_graph_nodes(user_id)
         cuts = {i for cut in plan.layers.get("a2a-messages", []) for i in cut["drop"]}
         issues = self.remaining(user_id, plan.spaces, cuts=cuts) if verify else []
+        if verify:
+            issues += self._graph_leftovers(user_id)
         return self._result(
             user_id, counts, sum(counts[layer] for layer in USER_ORDER), None, issues, verify
         )
+
+    def _delete_graph_nodes(self, user_id: str) -> int:
+        """Every graph node carrying the user's id (``cortex.graph``), when a graph is configured."""
+        graph: Any = self._ctx.graph
+        return int(graph.delete_user_nodes(user_id)) if hasattr(graph, "delete_user_nodes") else 0
+
+    def _graph_leftovers(self, user_id: str) -> builtins.list[str]:
+        graph: Any = self._ctx.graph
+        left = int(graph.count_user_nodes(user_id)) if hasattr(graph, "count_user_nodes") else 0
+        return [f"{left} graph nodes still carry userId {user_id}"] if left else []
 
     def _result(
         self,
@@ -437,7 +450,7 @@ class SyncUsers(UsersBase):
                 "factsDeleted": counts.get("facts", 0),
                 "sessionsDeleted": counts.get("sessions", 0),
                 "contextsDeleted": counts.get("contexts", 0),
-                "graphNodesDeleted": 0,
+                "graphNodesDeleted": counts.get("graph", 0),
                 "verification": {
                     "complete": dry or (complete_if_clean and not issues),
                     "issues": issues,
