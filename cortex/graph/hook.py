@@ -126,6 +126,17 @@ class AsyncGraphHook:
     async def count_user_nodes(self, user_id: str) -> int:
         return await sync.count_user_nodes(self.adapter, user_id)
 
+    async def expand(
+        self,
+        space: str,
+        memory_ids: list[str],
+        fact_ids: list[str],
+        depth: int = 2,
+        limit: int = 20,
+    ) -> tuple[list[str], list[str]]:
+        """Recall's graph expansion: ``(entity names, related fact ids)`` (see ``sync.related_facts``)."""
+        return await sync.related_facts(self.adapter, space, memory_ids, fact_ids, depth, limit)
+
 
 class SyncGraphHook:
     """The blocking client's side: a graph object with a blocking ``after_call`` is used as it is; the Bolt

@@ -452,3 +452,41 @@ async def count_user_nodes(adapter: CypherGraphAdapter, user_id: str) -> int:
         "MATCH (n) WHERE n.userId = $userId RETURN count(n) AS c", {"userId": user_id}
     )
     return int(rows.records[0]["c"])
+
+
+# relationships an expansion does not follow: they join everything in a space or of a user
+_EXPANSION_SKIP = [
+    "IN_SPACE",
+    "INVOLVES",
+    "RELATES_TO",
+    "HAS_PARTICIPANT",
+    "STORED_BY",
+    "EXTRACTED_BY",
+    "SENT_TO",
+]
+
+
+async def related_facts(
+    adapter: CypherGraphAdapter,
+    space: str,
+    memory_ids: list[str],
+    fact_ids: list[str],
+    depth: int = 2,
+    limit: int = 20,
+) -> tuple[list[str], list[str]]:
+    """Graph expansion for recall: the entities within ``depth`` hops of the hit facts (one more for hit memories,
+    which reach facts through their conversation) and the current facts of ``space`` mentioning them, nearest
+    entities first.
+    Returns ``(entity names, fact ids)``."""
+    hops = max(1, min(int(depth), 5)) + 1
+    rows = await adapter.query(
+        f"MATCH (s) WHERE (s:Fact AND s.factId IN $facts) OR (s:Memory AND s.memoryId IN $memories) "
+        f"MATCH p = (s)-[*1..{hops}]-(e:Entity) WHERE none(r IN relationships(p) WHERE type(r) IN $skip) "
+        "WITH e, min(length(p)) AS d ORDER BY d, e.name "
+        "OPTIONAL MATCH (f:Fact)-[:MENTIONS]->(e) WHERE f.supersededBy IS NULL AND f.memorySpaceId = $space "
+        "WITH e, d, f ORDER BY d, f.confidence DESC "
+        "RETURN collect(DISTINCT e.name) AS entities, collect(DISTINCT f.factId) AS facts",
+        {"facts": fact_ids, "memories": memory_ids, "skip": _EXPANSION_SKIP, "space": space},
+    )
+    record = rows.records[0] if rows.records else {"entities": [], "facts": []}
+    return list(record["entities"]), [f for f in record["facts"] if f is not None][:limit]

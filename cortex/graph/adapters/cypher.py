@@ -109,7 +109,7 @@ class CypherGraphAdapter:
             )
         cfg = self._config
         auth = (cfg.username, cfg.password) if cfg.username else None
-        kwargs: dict[str, Any] = {"auth": auth}
+        kwargs: dict[str, Any] = {"auth": auth, "notifications_min_severity": "OFF"}
         if cfg.max_connection_pool_size is not None:
             kwargs["max_connection_pool_size"] = cfg.max_connection_pool_size
         if cfg.connection_timeout is not None:
@@ -441,4 +441,5 @@ class CypherGraphAdapter:
         return int((await self._records(f"MATCH ()-{rel}->() RETURN count(r) AS c"))[0]["c"])
 
     async def clear_database(self) -> None:
-        await self._records("MATCH (n) DETACH DELETE n")
+        """Delete every node and relationship, in transactions of 5,000 nodes (bounded memory)."""
+        await self._records("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")
