@@ -11,8 +11,8 @@ import importlib
 import inspect
 import time
 
-BENCHMARKS = ("generate", "transport", "engine", "vector", "memory")
-QUICK_FLAG = {"engine", "vector", "memory"}
+BENCHMARKS = ("generate", "transport", "engine", "vector", "memory", "graph")
+QUICK_FLAG = {"engine", "vector", "memory", "graph"}
 
 
 def main() -> None:

@@ -360,3 +360,27 @@ __all__ = [
     "UnexpectedResponseError",
     "ValidationError",
 ]
+
+
+class GraphDatabaseError(CortexError):
+    """The graph database (``cortex.graph``) failed an operation; the primary write is never undone by it."""
+
+    default_code = "GRAPH_DATABASE_ERROR"
+
+
+class GraphConnectionError(GraphDatabaseError):
+    """The graph database cannot be reached (not running, wrong URI, refused credentials)."""
+
+    default_code = "GRAPH_CONNECTION_ERROR"
+
+
+class GraphQueryError(GraphDatabaseError):
+    """The graph database rejected a query; ``details`` holds the query text (never its parameters)."""
+
+    default_code = "GRAPH_QUERY_ERROR"
+
+
+class GraphSyncError(GraphDatabaseError):
+    """Syncing an entity to the graph failed. The entity is stored and queued for the sync worker."""
+
+    default_code = "GRAPH_SYNC_ERROR"

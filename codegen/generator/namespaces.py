@@ -220,7 +220,9 @@ class _Builder:
                 result = None
         graph_test = None
         if spec.get("class") == "thin+graph":
-            graph_test = "False"
+            # with a syncToGraph option the hook fires when it is set; a contract without it (v0.29 dropped the
+            # option) syncs whenever a graph is configured
+            graph_test = "True"
             for p in params:
                 schema = self.index.resolve(
                     next(x["type"] for x in spec["params"] if x["name"] == p.ts_name)

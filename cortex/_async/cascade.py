@@ -15,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cortex._async.cascade_layers import PAGE, AsyncLayerStore, args_from
 from cortex._context import AsyncContext
 from cortex._generated.args.admin import AdminDeleteRecordArgs
 from cortex._generated.args.agents import AgentsListArgs, AgentsUnregisterArgs
 from cortex._generated.args.contexts import (
+    ContextsCountArgs,
     ContextsCreateArgs,
     ContextsDeleteContextArgs,
     ContextsListArgs,
@@ -43,6 +45,7 @@ from cortex._generated.args.immutable import (
     ImmutableStoreArgs,
 )
 from cortex._generated.args.memories import (
+    MemoriesCountArgs,
     MemoriesDeleteByIdsArgs,
     MemoriesListArgs,
     MemoriesStoreArgs,
@@ -60,31 +63,12 @@ from cortex._generated.calls import memories as _memories
 from cortex._generated.calls import memory_spaces as _spaces
 from cortex._generated.calls import mutable as _mutable
 from cortex._generated.calls import sessions as _sessions
-from cortex._model_base import ArgsModel
 from cortex._users_agents import CascadeDeletionError
 from cortex.errors import CortexError
 
-# Mutable namespaces searched for a user's keys (the mutable store can only be listed per namespace).
-MUTABLE_NAMESPACES = (
-    "user-sessions",
-    "user-cache",
-    "user-preferences",
-    "user-data",
-    "sessions",
-    "cache",
-    "preferences",
-)
-PAGE = 100
-MEMORY_SCAN = 10_000
 BATCH = 100
-
-
-def args_from(model: type[ArgsModel], record: dict[str, Any], **overrides: Any) -> Any:
-    """``model`` built from the fields of a stored record it accepts, with ``overrides`` (by Python name)."""
-    by_alias = {(info.alias or name): name for name, info in model.model_fields.items()}
-    picked = {by_alias[k]: v for k, v in record.items() if k in by_alias and v is not None}
-    picked.update(overrides)
-    return model.model_validate(picked)
+# Layers deleted a group per call: a NOT_FOUND there is a real failure, not a record someone else deleted.
+GROUPED = ("facts", "fact-history", "memories", "conversations")
 
 
 def _batches(items: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
@@ -123,6 +107,7 @@ class AsyncCascadeStore:
         self._ctx = ctx
         self._t = ctx.transport
         self._o = ctx.options
+        self.layers = AsyncLayerStore(ctx.transport, ctx.options)
 
     @property
     def tenant_id(self) -> str | None:
@@ -148,8 +133,17 @@ class AsyncCascadeStore:
             offset += PAGE
 
     async def agent_ids(self) -> list[str]:
-        rows = await _agents.agents_list(self._t, AgentsListArgs(limit=1000), options=self._o)
-        return [r["agentId"] for r in rows]
+        """Every registered agent (paged)."""
+        out: list[str] = []
+        offset = 0
+        while True:
+            rows = await _agents.agents_list(
+                self._t, AgentsListArgs(limit=PAGE, offset=offset), options=self._o
+            )
+            out.extend(r["agentId"] for r in rows)
+            if len(rows) < PAGE:
+                return out
+            offset += PAGE
 
     async def conversations(self, **filters: Any) -> list[dict[str, Any]]:
         """Every conversation matching ``filters`` (``ConversationsListArgs`` fields), messages included."""
@@ -170,10 +164,15 @@ class AsyncCascadeStore:
             offset += PAGE
 
     async def memories(self, space: str, user_id: str | None = None) -> list[dict[str, Any]]:
+        """Every memory of the space (of ``user_id``): ``memories:list`` filters the newest ``limit`` memories, so
+        the limit is the space's whole size (``memories:count``), not a cap."""
+        total = await _memories.memories_count(
+            self._t, MemoriesCountArgs(memory_space_id=space), options=self._o
+        )
         return list(
             await _memories.memories_list(
                 self._t,
-                MemoriesListArgs(memory_space_id=space, user_id=user_id, limit=MEMORY_SCAN),
+                MemoriesListArgs(memory_space_id=space, user_id=user_id, limit=int(total) + PAGE),
                 options=self._o,
             )
         )
@@ -215,17 +214,27 @@ class AsyncCascadeStore:
                 return out
             offset += PAGE
 
-    async def mutable(self, user_id: str) -> list[dict[str, Any]]:
+    async def mutable(self, user_id: str, namespaces: Iterable[str]) -> list[dict[str, Any]]:
+        """The user's keys in each of ``namespaces`` (every page)."""
         out: list[dict[str, Any]] = []
-        for namespace in MUTABLE_NAMESPACES:
-            rows = await _mutable.mutable_list(
-                self._t,
-                MutableListArgs(
-                    namespace=namespace, user_id=user_id, tenant_id=self.tenant_id, limit=1000
-                ),
-                options=self._o,
-            )
-            out.extend(rows)
+        for namespace in namespaces:
+            offset = 0
+            while True:
+                rows = await _mutable.mutable_list(
+                    self._t,
+                    MutableListArgs(
+                        namespace=namespace,
+                        user_id=user_id,
+                        tenant_id=self.tenant_id,
+                        limit=PAGE,
+                        offset=offset,
+                    ),
+                    options=self._o,
+                )
+                out.extend(rows)
+                if len(rows) < PAGE:
+                    break
+                offset += PAGE
         return out
 
     async def sessions(self, user_id: str) -> list[dict[str, Any]]:
@@ -245,9 +254,12 @@ class AsyncCascadeStore:
             offset += PAGE
 
     async def contexts(self, user_id: str) -> list[dict[str, Any]]:
+        """Every context of the user: ``contexts:list`` narrows its first ``limit`` rows by user, so the limit is
+        the number of contexts there are (``contexts:count``), not a cap."""
+        total = await _contexts.contexts_count(self._t, ContextsCountArgs(), options=self._o)
         rows = await _contexts.contexts_list(
             self._t,
-            ContextsListArgs(user_id=user_id, tenant_id=self.tenant_id, limit=1000),
+            ContextsListArgs(user_id=user_id, tenant_id=self.tenant_id, limit=int(total) + PAGE),
             options=self._o,
         )
         return list(rows)
@@ -267,52 +279,63 @@ class AsyncCascadeStore:
         plan: Plan,
         order: tuple[str, ...],
         error: type[CascadeDeletionError] = CascadeDeletionError,
+        done: list[tuple[str, list[dict[str, Any]]]] | None = None,
     ) -> dict[str, int]:
         """Delete the plan's layers in ``order``; on a failure restore what was deleted and raise ``error``.
 
-        Returns the number of records deleted per layer, plus ``messages`` (conversation messages deleted).
+        ``done`` (kept by the caller across several runs of one cascade) collects what was deleted, so a failure in
+        a later run restores the earlier runs' deletions too. Returns the number of records deleted per layer, plus
+        ``messages`` (conversation messages deleted).
         """
         backup = plan.backup()
-        done: list[tuple[str, list[dict[str, Any]]]] = []
+        done = [] if done is None else done
         counts: dict[str, int] = {layer: 0 for layer in order}
         counts["messages"] = 0
         for layer in order:
-            records = backup.layers.get(layer, [])
-            if layer == "contexts":
-                records = sorted(records, key=lambda c: -float(c.get("depth", 0)))
-            size = BATCH if layer in ("memories", "facts", "conversations") else 1
-            batches = _batches(records, size)
-            if layer == "facts" and plan.hard_fact_delete:
-                batches = _by_space(
-                    records
-                )  # one deleteMany per space removes the whole group at once
-            for batch in batches:
+            for batch in _layer_batches(layer, backup.layers.get(layer, []), plan):
                 try:
                     await self._delete(layer, batch, plan)
                 except CortexError as exc:
-                    if size == 1 and "NOT_FOUND" in exc.code:
+                    if len(batch) == 1 and layer not in GROUPED and "NOT_FOUND" in exc.code:
                         continue  # already gone: nothing to delete, nothing to restore
-                    problems = await self.restore(done)
                     record_id = _record_id(layer, batch[0]) if len(batch) == 1 else None
-                    where = f" ({record_id})" if record_id else ""
-                    raise error(
-                        f"cascade deletion of {plan.owner_id!r} failed in layer {layer!r}{where}: {exc}; "
-                        + (
-                            "everything deleted before was restored"
-                            if not problems
-                            else f"restore incomplete: {'; '.join(problems)}"
-                        ),
-                        owner_id=plan.owner_id,
-                        layer=layer,
-                        record_id=record_id,
-                        cause=exc,
-                        rollback_errors=problems,
-                    ) from exc
+                    await self.abort(plan, done, layer, str(exc), error, exc, record_id)
                 done.append((layer, batch))
                 counts[layer] += len(batch)
                 if layer == "conversations":
                     counts["messages"] += sum(int(c.get("messageCount", 0)) for c in batch)
         return counts
+
+    async def abort(
+        self,
+        plan: Plan,
+        done: list[tuple[str, list[dict[str, Any]]]],
+        layer: str,
+        reason: str,
+        error: type[CascadeDeletionError] = CascadeDeletionError,
+        cause: CortexError | None = None,
+        record_id: str | None = None,
+    ) -> None:
+        """Restore everything in ``done`` and raise ``error`` naming the layer (and record) that stopped the
+        cascade."""
+        problems = await self.restore(done)
+        done.clear()
+        where = f" ({record_id})" if record_id else ""
+        restored = (
+            "everything deleted before was restored"
+            if not problems
+            else f"restore incomplete: {'; '.join(problems)}"
+        )
+        origin = cause if cause is not None else CortexError(reason, code="CASCADE_RESIDUE")
+        exc = error(
+            f"cascade deletion of {plan.owner_id!r} failed in layer {layer!r}{where}: {reason}; {restored}",
+            owner_id=plan.owner_id,
+            layer=layer,
+            record_id=record_id,
+            cause=origin,
+            rollback_errors=problems,
+        )
+        raise exc from origin
 
     async def _delete(self, layer: str, batch: list[dict[str, Any]], plan: Plan) -> None:
         t, o = self._t, self._o
@@ -360,6 +383,10 @@ class AsyncCascadeStore:
                 ContextsDeleteContextArgs(context_id=one["contextId"], tenant_id=self.tenant_id),
                 options=o,
             )
+        elif layer == "fact-history":
+            await self.layers.delete_fact_events(plan.owner_id, batch)
+        elif layer == "a2a-messages":
+            await self.layers.cut_messages(one)
         elif layer == "agent-registration":
             await _agents.agents_unregister(
                 t, AgentsUnregisterArgs(agent_id=one["agentId"]), options=o
@@ -405,6 +432,10 @@ class AsyncCascadeStore:
                 )
         elif layer == "conversations":
             await self._restore_conversation(record)
+        elif layer == "fact-history":
+            await self.layers.restore_fact_event(record)
+        elif layer == "a2a-messages":
+            await self.layers.restore_messages(record)
         elif layer == "contexts":
             parent = record.get("parentId")
             created = await _contexts.contexts_create(
@@ -436,7 +467,23 @@ class AsyncCascadeStore:
             )
 
 
+def _layer_batches(
+    layer: str, records: list[dict[str, Any]], plan: Plan
+) -> Iterable[list[dict[str, Any]]]:
+    """How a layer's records are deleted: in batches of ``BATCH``, one group per call, or one by one."""
+    if layer == "contexts":
+        records = sorted(records, key=lambda c: -float(c.get("depth", 0)))
+    if layer == "facts" and plan.hard_fact_delete:
+        return _by_space(records)  # one deleteMany per space removes the whole group at once
+    if layer == "fact-history":
+        return [records] if records else []  # one deleteByUserId removes them all
+    size = BATCH if layer in ("memories", "facts", "conversations") else 1
+    return _batches(records, size)
+
+
 def _record_id(layer: str, record: dict[str, Any]) -> str:
+    if layer == "a2a-messages":
+        return str(record["conversation"]["conversationId"])
     for key in ("memoryId", "factId", "conversationId", "contextId", "sessionId", "agentId"):
         if key in record:
             return str(record[key])

@@ -50,7 +50,13 @@ class AsyncCortex:
         owns = transport is None
         if transport is None:
             transport = _make_transport(config)
-        graph = config.graph if hasattr(config.graph, "after_call") else None
+        graph = None
+        if config.graph is not None:
+            from cortex.graph.hook import AsyncGraphHook
+
+            graph = AsyncGraphHook.of(config.graph)
+            if hasattr(graph, "transport") and graph.transport is None:
+                graph.transport = transport
         context = AsyncContext(
             transport=transport,
             auth=dict(config.auth or {}),

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from cortex._async.memory_state import AsyncMemoryState
 from cortex._async.model_calls import call_maybe, embed_many
 from cortex._context import AsyncContext
-from cortex._generated.args.facts import FactsSearchArgs
+from cortex._generated.args.facts import FactsGetArgs, FactsSearchArgs
 from cortex._generated.calls import facts as _fact_calls
 from cortex._generated.models import (
     FactRecord,
@@ -38,6 +38,8 @@ from cortex.errors import ValidationError
 RRF_K = 60
 FACT_POOL = 500
 KEYWORD_WEIGHT = 0.5
+# weight of the graph expansion's list (facts linked through shared entities) in the fusion
+GRAPH_WEIGHT = 0.5
 STOPWORDS = frozenset(
     [
         "a",
@@ -268,6 +270,10 @@ class AsyncRecall:
         # identifier (a token with a digit: order numbers, codes, versions), which embeddings barely tell apart.
         keyword = 1.0 if has_identifier(params.query) else KEYWORD_WEIGHT
         weights = [1.0, keyword, keyword] if len(rankings) == 3 else [1.0, 1.0]
+        expanded, entities = await self._graph_expansion(params, list(memories), facts, tenant)
+        if expanded:
+            rankings.append(expanded)
+            weights.append(GRAPH_WEIGHT)
         scores = rrf(rankings, weights=weights)
         # The best possible score: first in the list by meaning and first in its keyword list.
         top = (weights[0] + weights[1]) / (RRF_K + 1)
@@ -316,14 +322,56 @@ class AsyncRecall:
                 "sources": {
                     "vector": {"count": len(memories), "items": list(memories.values())},
                     "facts": {"count": len(fact_hits), "items": fact_hits},
-                    "graph": {"count": 0, "expanded_entities": []},
+                    "graph": {"count": len(expanded), "expanded_entities": entities},
                 },
                 "context": context,
                 "total_results": len(vector_hits) + len(keyword_hits) + len(fact_hits),
                 "query_time_ms": int((time.perf_counter() - started) * 1000),
-                "graph_expansion_applied": False,
+                "graph_expansion_applied": bool(expanded),
             }
         )
+
+    async def _graph_expansion(
+        self,
+        params: RecallParams,
+        memory_keys: list[str],
+        facts: dict[str, FactRecord],
+        tenant: str | None,
+    ) -> tuple[list[str], list[str]]:
+        """Facts linked to the hits through the graph (``cortex.graph``), as one more ranking; adds the new facts
+        to ``facts``. ``([], [])`` without a graph, or when ``sources.graph``/``graph_expansion`` turn it off."""
+        graph: Any = self._ctx.graph
+        options = params.graph_expansion
+        if not hasattr(graph, "expand") or (
+            params.sources is not None and params.sources.graph is False
+        ):
+            return [], []
+        if options is not None and options.enabled is False:
+            return [], []
+        from_memories = options is None or options.expand_from_memories is not False
+        from_facts = options is None or options.expand_from_facts is not False
+        depth = int(options.max_depth) if options is not None and options.max_depth else 2
+        entities, fact_ids = await graph.expand(
+            params.memory_space_id,
+            [k[2:] for k in memory_keys] if from_memories else [],
+            [k[2:] for k in facts] if from_facts else [],
+            depth,
+        )
+        ranking: list[str] = []
+        for fact_id in fact_ids:
+            if "f:" + fact_id not in facts:
+                raw = await _fact_calls.facts_get(
+                    self._ctx.transport,
+                    FactsGetArgs(
+                        memory_space_id=params.memory_space_id, fact_id=fact_id, tenant_id=tenant
+                    ),
+                    options=self._ctx.options,
+                )
+                if not raw:
+                    continue
+                facts["f:" + fact_id] = FactRecord.model_validate(raw)
+            ranking.append("f:" + fact_id)
+        return ranking, entities
 
     async def _search(
         self, params: RecallParams, embedding: list[float] | None, fetch: int

@@ -20,6 +20,7 @@ from cortex._context import SyncContext
 from cortex._generated.args.admin import AdminDeleteRecordArgs
 from cortex._generated.args.agents import AgentsListArgs, AgentsUnregisterArgs
 from cortex._generated.args.contexts import (
+    ContextsCountArgs,
     ContextsCreateArgs,
     ContextsDeleteContextArgs,
     ContextsListArgs,
@@ -44,6 +45,7 @@ from cortex._generated.args.immutable import (
     ImmutableStoreArgs,
 )
 from cortex._generated.args.memories import (
+    MemoriesCountArgs,
     MemoriesDeleteByIdsArgs,
     MemoriesListArgs,
     MemoriesStoreArgs,
@@ -61,31 +63,13 @@ from cortex._generated.calls_sync import memories as _memories
 from cortex._generated.calls_sync import memory_spaces as _spaces
 from cortex._generated.calls_sync import mutable as _mutable
 from cortex._generated.calls_sync import sessions as _sessions
-from cortex._model_base import ArgsModel
+from cortex._sync.cascade_layers import PAGE, SyncLayerStore, args_from
 from cortex._users_agents import CascadeDeletionError
 from cortex.errors import CortexError
 
-# Mutable namespaces searched for a user's keys (the mutable store can only be listed per namespace).
-MUTABLE_NAMESPACES = (
-    "user-sessions",
-    "user-cache",
-    "user-preferences",
-    "user-data",
-    "sessions",
-    "cache",
-    "preferences",
-)
-PAGE = 100
-MEMORY_SCAN = 10_000
 BATCH = 100
-
-
-def args_from(model: type[ArgsModel], record: dict[str, Any], **overrides: Any) -> Any:
-    """``model`` built from the fields of a stored record it accepts, with ``overrides`` (by Python name)."""
-    by_alias = {(info.alias or name): name for name, info in model.model_fields.items()}
-    picked = {by_alias[k]: v for k, v in record.items() if k in by_alias and v is not None}
-    picked.update(overrides)
-    return model.model_validate(picked)
+# Layers deleted a group per call: a NOT_FOUND there is a real failure, not a record someone else deleted.
+GROUPED = ("facts", "fact-history", "memories", "conversations")
 
 
 def _batches(items: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
@@ -124,6 +108,7 @@ class SyncCascadeStore:
         self._ctx = ctx
         self._t = ctx.transport
         self._o = ctx.options
+        self.layers = SyncLayerStore(ctx.transport, ctx.options)
 
     @property
     def tenant_id(self) -> str | None:
@@ -149,8 +134,17 @@ class SyncCascadeStore:
             offset += PAGE
 
     def agent_ids(self) -> list[str]:
-        rows = _agents.agents_list(self._t, AgentsListArgs(limit=1000), options=self._o)
-        return [r["agentId"] for r in rows]
+        """Every registered agent (paged)."""
+        out: list[str] = []
+        offset = 0
+        while True:
+            rows = _agents.agents_list(
+                self._t, AgentsListArgs(limit=PAGE, offset=offset), options=self._o
+            )
+            out.extend(r["agentId"] for r in rows)
+            if len(rows) < PAGE:
+                return out
+            offset += PAGE
 
     def conversations(self, **filters: Any) -> list[dict[str, Any]]:
         """Every conversation matching ``filters`` (``ConversationsListArgs`` fields), messages included."""
@@ -171,10 +165,15 @@ class SyncCascadeStore:
             offset += PAGE
 
     def memories(self, space: str, user_id: str | None = None) -> list[dict[str, Any]]:
+        """Every memory of the space (of ``user_id``): ``memories:list`` filters the newest ``limit`` memories, so
+        the limit is the space's whole size (``memories:count``), not a cap."""
+        total = _memories.memories_count(
+            self._t, MemoriesCountArgs(memory_space_id=space), options=self._o
+        )
         return list(
             _memories.memories_list(
                 self._t,
-                MemoriesListArgs(memory_space_id=space, user_id=user_id, limit=MEMORY_SCAN),
+                MemoriesListArgs(memory_space_id=space, user_id=user_id, limit=int(total) + PAGE),
                 options=self._o,
             )
         )
@@ -216,17 +215,27 @@ class SyncCascadeStore:
                 return out
             offset += PAGE
 
-    def mutable(self, user_id: str) -> list[dict[str, Any]]:
+    def mutable(self, user_id: str, namespaces: Iterable[str]) -> list[dict[str, Any]]:
+        """The user's keys in each of ``namespaces`` (every page)."""
         out: list[dict[str, Any]] = []
-        for namespace in MUTABLE_NAMESPACES:
-            rows = _mutable.mutable_list(
-                self._t,
-                MutableListArgs(
-                    namespace=namespace, user_id=user_id, tenant_id=self.tenant_id, limit=1000
-                ),
-                options=self._o,
-            )
-            out.extend(rows)
+        for namespace in namespaces:
+            offset = 0
+            while True:
+                rows = _mutable.mutable_list(
+                    self._t,
+                    MutableListArgs(
+                        namespace=namespace,
+                        user_id=user_id,
+                        tenant_id=self.tenant_id,
+                        limit=PAGE,
+                        offset=offset,
+                    ),
+                    options=self._o,
+                )
+                out.extend(rows)
+                if len(rows) < PAGE:
+                    break
+                offset += PAGE
         return out
 
     def sessions(self, user_id: str) -> list[dict[str, Any]]:
@@ -246,9 +255,12 @@ class SyncCascadeStore:
             offset += PAGE
 
     def contexts(self, user_id: str) -> list[dict[str, Any]]:
+        """Every context of the user: ``contexts:list`` narrows its first ``limit`` rows by user, so the limit is
+        the number of contexts there are (``contexts:count``), not a cap."""
+        total = _contexts.contexts_count(self._t, ContextsCountArgs(), options=self._o)
         rows = _contexts.contexts_list(
             self._t,
-            ContextsListArgs(user_id=user_id, tenant_id=self.tenant_id, limit=1000),
+            ContextsListArgs(user_id=user_id, tenant_id=self.tenant_id, limit=int(total) + PAGE),
             options=self._o,
         )
         return list(rows)
@@ -268,52 +280,63 @@ class SyncCascadeStore:
         plan: Plan,
         order: tuple[str, ...],
         error: type[CascadeDeletionError] = CascadeDeletionError,
+        done: list[tuple[str, list[dict[str, Any]]]] | None = None,
     ) -> dict[str, int]:
         """Delete the plan's layers in ``order``; on a failure restore what was deleted and raise ``error``.
 
-        Returns the number of records deleted per layer, plus ``messages`` (conversation messages deleted).
+        ``done`` (kept by the caller across several runs of one cascade) collects what was deleted, so a failure in
+        a later run restores the earlier runs' deletions too. Returns the number of records deleted per layer, plus
+        ``messages`` (conversation messages deleted).
         """
         backup = plan.backup()
-        done: list[tuple[str, list[dict[str, Any]]]] = []
+        done = [] if done is None else done
         counts: dict[str, int] = {layer: 0 for layer in order}
         counts["messages"] = 0
         for layer in order:
-            records = backup.layers.get(layer, [])
-            if layer == "contexts":
-                records = sorted(records, key=lambda c: -float(c.get("depth", 0)))
-            size = BATCH if layer in ("memories", "facts", "conversations") else 1
-            batches = _batches(records, size)
-            if layer == "facts" and plan.hard_fact_delete:
-                batches = _by_space(
-                    records
-                )  # one deleteMany per space removes the whole group at once
-            for batch in batches:
+            for batch in _layer_batches(layer, backup.layers.get(layer, []), plan):
                 try:
                     self._delete(layer, batch, plan)
                 except CortexError as exc:
-                    if size == 1 and "NOT_FOUND" in exc.code:
+                    if len(batch) == 1 and layer not in GROUPED and "NOT_FOUND" in exc.code:
                         continue  # already gone: nothing to delete, nothing to restore
-                    problems = self.restore(done)
                     record_id = _record_id(layer, batch[0]) if len(batch) == 1 else None
-                    where = f" ({record_id})" if record_id else ""
-                    raise error(
-                        f"cascade deletion of {plan.owner_id!r} failed in layer {layer!r}{where}: {exc}; "
-                        + (
-                            "everything deleted before was restored"
-                            if not problems
-                            else f"restore incomplete: {'; '.join(problems)}"
-                        ),
-                        owner_id=plan.owner_id,
-                        layer=layer,
-                        record_id=record_id,
-                        cause=exc,
-                        rollback_errors=problems,
-                    ) from exc
+                    self.abort(plan, done, layer, str(exc), error, exc, record_id)
                 done.append((layer, batch))
                 counts[layer] += len(batch)
                 if layer == "conversations":
                     counts["messages"] += sum(int(c.get("messageCount", 0)) for c in batch)
         return counts
+
+    def abort(
+        self,
+        plan: Plan,
+        done: list[tuple[str, list[dict[str, Any]]]],
+        layer: str,
+        reason: str,
+        error: type[CascadeDeletionError] = CascadeDeletionError,
+        cause: CortexError | None = None,
+        record_id: str | None = None,
+    ) -> None:
+        """Restore everything in ``done`` and raise ``error`` naming the layer (and record) that stopped the
+        cascade."""
+        problems = self.restore(done)
+        done.clear()
+        where = f" ({record_id})" if record_id else ""
+        restored = (
+            "everything deleted before was restored"
+            if not problems
+            else f"restore incomplete: {'; '.join(problems)}"
+        )
+        origin = cause if cause is not None else CortexError(reason, code="CASCADE_RESIDUE")
+        exc = error(
+            f"cascade deletion of {plan.owner_id!r} failed in layer {layer!r}{where}: {reason}; {restored}",
+            owner_id=plan.owner_id,
+            layer=layer,
+            record_id=record_id,
+            cause=origin,
+            rollback_errors=problems,
+        )
+        raise exc from origin
 
     def _delete(self, layer: str, batch: list[dict[str, Any]], plan: Plan) -> None:
         t, o = self._t, self._o
@@ -359,6 +382,10 @@ class SyncCascadeStore:
                 ContextsDeleteContextArgs(context_id=one["contextId"], tenant_id=self.tenant_id),
                 options=o,
             )
+        elif layer == "fact-history":
+            self.layers.delete_fact_events(plan.owner_id, batch)
+        elif layer == "a2a-messages":
+            self.layers.cut_messages(one)
         elif layer == "agent-registration":
             _agents.agents_unregister(t, AgentsUnregisterArgs(agent_id=one["agentId"]), options=o)
         else:  # pragma: no cover - a layer name the callers never use
@@ -402,6 +429,10 @@ class SyncCascadeStore:
                 )
         elif layer == "conversations":
             self._restore_conversation(record)
+        elif layer == "fact-history":
+            self.layers.restore_fact_event(record)
+        elif layer == "a2a-messages":
+            self.layers.restore_messages(record)
         elif layer == "contexts":
             parent = record.get("parentId")
             created = _contexts.contexts_create(
@@ -433,7 +464,23 @@ class SyncCascadeStore:
             )
 
 
+def _layer_batches(
+    layer: str, records: list[dict[str, Any]], plan: Plan
+) -> Iterable[list[dict[str, Any]]]:
+    """How a layer's records are deleted: in batches of ``BATCH``, one group per call, or one by one."""
+    if layer == "contexts":
+        records = sorted(records, key=lambda c: -float(c.get("depth", 0)))
+    if layer == "facts" and plan.hard_fact_delete:
+        return _by_space(records)  # one deleteMany per space removes the whole group at once
+    if layer == "fact-history":
+        return [records] if records else []  # one deleteByUserId removes them all
+    size = BATCH if layer in ("memories", "facts", "conversations") else 1
+    return _batches(records, size)
+
+
 def _record_id(layer: str, record: dict[str, Any]) -> str:
+    if layer == "a2a-messages":
+        return str(record["conversation"]["conversationId"])
     for key in ("memoryId", "factId", "conversationId", "contextId", "sessionId", "agentId"):
         if key in record:
             return str(record[key])

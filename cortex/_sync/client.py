@@ -51,7 +51,13 @@ class SyncCortex:
         owns = transport is None
         if transport is None:
             transport = _make_transport(config)
-        graph = config.graph if hasattr(config.graph, "after_call") else None
+        graph = None
+        if config.graph is not None:
+            from cortex.graph.hook import SyncGraphHook
+
+            graph = SyncGraphHook.of(config.graph)
+            if hasattr(graph, "transport") and graph.transport is None:
+                graph.transport = transport
         context = SyncContext(
             transport=transport,
             auth=dict(config.auth or {}),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -55,10 +56,12 @@ __all__ += ["SyncUsers"]
 USER_ORDER = (
     "memories",
     "facts",
+    "fact-history",
     "mutable",
     "immutable",
     "sessions",
     "conversations",
+    "a2a-messages",
     "contexts",
     "user-profile",
 )
@@ -403,11 +406,25 @@ class SyncUsers(UsersBase):
             return self._result(
                 user_id, counts, total, None, [f"DRY RUN: Would delete {total} total records"]
             )
-        counts = self._store.run(plan, USER_ORDER)
-        issues = self.remaining(user_id, plan.spaces) if verify else []
+        counts = self._delete_all(plan)
+        counts["graph"] = self._delete_graph_nodes(user_id)
+        cuts = {i for cut in plan.layers.get("a2a-messages", []) for i in cut["drop"]}
+        issues = self.remaining(user_id, plan.spaces, cuts=cuts) if verify else []
+        if verify:
+            issues += self._graph_leftovers(user_id)
         return self._result(
             user_id, counts, sum(counts[layer] for layer in USER_ORDER), None, issues, verify
         )
+
+    def _delete_graph_nodes(self, user_id: str) -> int:
+        """Every graph node carrying the user's id (``cortex.graph``), when a graph is configured."""
+        graph: Any = self._ctx.graph
+        return int(graph.delete_user_nodes(user_id)) if hasattr(graph, "delete_user_nodes") else 0
+
+    def _graph_leftovers(self, user_id: str) -> builtins.list[str]:
+        graph: Any = self._ctx.graph
+        left = int(graph.count_user_nodes(user_id)) if hasattr(graph, "count_user_nodes") else 0
+        return [f"{left} graph nodes still carry userId {user_id}"] if left else []
 
     def _result(
         self,
@@ -433,7 +450,7 @@ class SyncUsers(UsersBase):
                 "factsDeleted": counts.get("facts", 0),
                 "sessionsDeleted": counts.get("sessions", 0),
                 "contextsDeleted": counts.get("contexts", 0),
-                "graphNodesDeleted": 0,
+                "graphNodesDeleted": counts.get("graph", 0),
                 "verification": {
                     "complete": dry or (complete_if_clean and not issues),
                     "issues": issues,
@@ -443,20 +460,36 @@ class SyncUsers(UsersBase):
             }
         )
 
-    def collect(self, user_id: str) -> Plan:
-        """Phase 1: every record ``user_id`` owns, by layer (full copies), and the memory spaces searched."""
+    def _delete_all(self, plan: Plan) -> dict[str, int]:
+        """Delete every layer but the profile, check nothing of the user is left (a second pass takes what was
+        written meanwhile), then delete the profile. Residue after the second pass restores everything and raises
+        ``CascadeDeletionError``: the profile is never deleted while the user's data remains."""
+        done: builtins.list[tuple[str, builtins.list[dict[str, Any]]]] = []
+        counts = self._store.run(plan, USER_ORDER[:-1], done=done)
+        cuts = {i for cut in plan.layers.get("a2a-messages", []) for i in cut["drop"]}
+        residue = self.remaining(plan.owner_id, plan.spaces, profile=False, cuts=cuts)
+        if residue:
+            again = self.collect(plan.owner_id, plan.spaces)
+            more = self._store.run(again, USER_ORDER[:-1], done=done)
+            counts = {k: counts.get(k, 0) + more.get(k, 0) for k in counts.keys() | more.keys()}
+            residue = self.remaining(plan.owner_id, again.spaces, profile=False, cuts=cuts)
+            if residue:
+                self._store.abort(plan, done, "verification", "; ".join(residue))
+        last = self._store.run(plan, USER_ORDER[-1:], done=done)
+        counts[USER_ORDER[-1]] = last[USER_ORDER[-1]]
+        return counts
+
+    def collect(self, user_id: str, spaces: Iterable[str] = ()) -> Plan:
+        """Phase 1: every record ``user_id`` owns, by layer (full copies), and the memory spaces searched (those
+        found, plus ``spaces``)."""
         rules.check_user_id(user_id)
         store = self._store
         plan = Plan(owner_id=user_id)
         conversations = store.conversations(user_id=user_id)
+        a2a = store.conversations(type="agent-agent")
         sessions = store.sessions(user_id)
         contexts = store.contexts(user_id)
-        spaces: set[str] = set(store.all_spaces()) | set(store.agent_ids())
-        for c in conversations:
-            spaces.add(c["memorySpaceId"])
-            spaces.update(c.get("participants", {}).get("memorySpaceIds") or [])
-        spaces.update(r["memorySpaceId"] for r in sessions + contexts if r.get("memorySpaceId"))
-        plan.spaces = sorted(spaces)
+        plan.spaces = self._spaces(conversations + a2a, sessions + contexts, spaces)
         plan.layers["conversations"] = conversations
         plan.layers["sessions"] = sessions
         plan.layers["contexts"] = contexts
@@ -465,31 +498,66 @@ class SyncUsers(UsersBase):
             plan.records("facts").extend(
                 store.facts(space, user_id=user_id, include_superseded=True)
             )
+        fact_ids = {f["factId"] for f in plan.records("facts")}
+        for space in plan.spaces:
+            plan.records("fact-history").extend(store.layers.fact_events(space, user_id, fact_ids))
+        plan.layers["a2a-messages"] = store.layers.a2a_cuts(a2a, plan.records("memories"))
         plan.layers["immutable"] = [
             r
             for r in store.immutable(user_id)
             if not (r.get("type") == USER and r.get("id") == user_id)
         ]
-        plan.layers["mutable"] = store.mutable(user_id)
+        namespaces = store.layers.namespaces(plan.records("memories"))
+        plan.layers["mutable"] = store.mutable(user_id, namespaces)
         profile = store.profile(user_id)
         plan.layers["user-profile"] = [profile] if profile else []
         return plan
 
-    def remaining(self, user_id: str, spaces: builtins.list[str]) -> builtins.list[str]:
-        """Verification: a line per layer that still holds records of ``user_id`` (empty when none)."""
+    def _spaces(
+        self,
+        conversations: builtins.list[dict[str, Any]],
+        others: builtins.list[dict[str, Any]],
+        known: Iterable[str],
+    ) -> builtins.list[str]:
+        """The memory spaces searched: registered spaces and agents, those the user's records name, and those
+        found in the memory and fact tables."""
         store = self._store
+        spaces: set[str] = set(store.all_spaces()) | set(store.agent_ids())
+        spaces |= store.layers.discovered_spaces()
+        spaces.update(known)
+        for c in conversations:
+            spaces.add(c["memorySpaceId"])
+            spaces.update(c.get("participants", {}).get("memorySpaceIds") or [])
+        spaces.update(r["memorySpaceId"] for r in others if r.get("memorySpaceId"))
+        return sorted(spaces)
+
+    def remaining(
+        self,
+        user_id: str,
+        spaces: Iterable[str] = (),
+        profile: bool = True,
+        cuts: set[str] | None = None,
+    ) -> builtins.list[str]:
+        """Verification: a line per layer that still holds records of ``user_id`` (empty when none). Every layer
+        is read again in full, with the same readers the plan was collected with (in the spaces found now and in
+        ``spaces``); ``cuts`` are ids of A2A messages that must be gone."""
+        plan = self.collect(user_id, spaces)
+        a2a_left = 0
+        if cuts:
+            a2a = self._store.conversations(type="agent-agent")
+            a2a_left = sum(1 for c in a2a for m in c.get("messages", []) if m.get("id") in cuts)
         found = {
-            "conversations": len(store.conversations(user_id=user_id)),
-            "immutable records": len(store.immutable(user_id)),
-            "mutable keys": len(store.mutable(user_id)),
-            "sessions": len(store.sessions(user_id)),
-            "contexts": len(store.contexts(user_id)),
-            "memories": sum([len(store.memories(s, user_id)) for s in spaces]),
-            "facts": sum(
-                [len(store.facts(s, user_id=user_id, include_superseded=True)) for s in spaces]
-            ),
+            "conversations": len(plan.layers["conversations"]),
+            "immutable records": len(plan.layers["immutable"]),
+            "mutable keys": len(plan.layers["mutable"]),
+            "sessions": len(plan.layers["sessions"]),
+            "contexts": len(plan.layers["contexts"]),
+            "memories": len(plan.records("memories")),
+            "facts": len(plan.records("facts")),
+            "fact history events": len(plan.records("fact-history")),
+            "A2A messages": a2a_left + sum(len(cut["drop"]) for cut in plan.layers["a2a-messages"]),
         }
         issues = [f"{n} {what} still reference userId" for what, n in found.items() if n]
-        if store.profile(user_id) is not None:
+        if profile and plan.layers["user-profile"]:
             issues.append("User profile still exists")
         return issues
