@@ -472,32 +472,47 @@ class VectorIndexes:
             return False
         assert self.directory is not None
         nf = len(state.definition.filter_fields)
+        filters: dict[int, str] = dict(
+            conn.execute("SELECT label, filt FROM vec WHERE ix=?", (ix,)).fetchall()
+        )
         for entry in data["parts"]:
             p = self._new_partition(int(entry["dims"]), nf)
             p.index.load(str(self.directory / entry["file"]))
             key = (entry["part"], int(entry["dims"]))
             state.parts[key] = p
-            labels = [int(x) for x in p.index.keys]
-            known: dict[int, str] = {}
-            for k in range(0, len(labels), 500):
-                chunk = labels[k : k + 500]
-                known.update(
-                    conn.execute(
-                        f"SELECT label, filt FROM vec WHERE label IN ({','.join('?' * len(chunk))})",
-                        chunk,
-                    ).fetchall()
-                )
-            for label in labels:
-                fkeys = (
-                    self._filter_keys(known[label])
-                    if label in known
-                    else tuple(b"" for _ in range(nf))
-                )
-                state.where[label] = (key, fkeys)
-                for pos, fk in enumerate(fkeys):
-                    p.inverted[pos].setdefault(fk, set()).add(label)
+            self._index_filters(state, p, key, self._keys(p.index), filters, nf)
         state.applied = state.saved = int(data["seq"])
         return True
+
+    @staticmethod
+    def _keys(index: Index) -> list[int]:
+        """Every key of ``index`` in one call (a per-offset lookup is linear in the index size)."""
+        return np.asarray(index.keys[:], dtype=np.uint64).tolist() if len(index) else []
+
+    def _index_filters(
+        self,
+        state: _State,
+        p: _Partition,
+        key: tuple[str, int],
+        labels: Iterable[int],
+        known: dict[int, str],
+        nf: int,
+    ) -> None:
+        """Record where each loaded label lives and fill the partition's inverted sets (decoding each distinct
+        filter value once)."""
+        decoded: dict[str, tuple[bytes, ...]] = {}
+        missing = tuple(b"" for _ in range(nf))
+        for label in labels:
+            filt = known.get(label)
+            if filt is None:
+                fkeys = missing
+            elif filt in decoded:
+                fkeys = decoded[filt]
+            else:
+                fkeys = decoded[filt] = self._filter_keys(filt)
+            state.where[label] = (key, fkeys)
+            for pos, fk in enumerate(fkeys):
+                p.inverted[pos].setdefault(fk, set()).add(label)
 
     def save(self) -> None:
         """Persist every vector index (in one write transaction each) and compact the log."""

@@ -208,3 +208,45 @@ def test_unchanged_index_is_not_rewritten_at_close(db_path: Path) -> None:
     _insert(engine, [("b", "s1", [0.0, 1.0], {})])
     engine.close()
     assert {f.name for f in directory.iterdir()} != set(before)
+
+
+def _statements_to_reopen(
+    path: Path, n: int
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    engine = Engine(path)
+    rows = [(f"m{i}", f"s{i % 3}", [float(i % 17), 1.0, float(i % 5)], {}) for i in range(n)]
+    _insert(engine, rows)
+    only_s1 = lambda q: q.eq("memorySpaceId", "s1")  # noqa: E731
+    expected = (_search(engine, [3.0, 1.0, 2.0], 5), _search(engine, [3.0, 1.0, 2.0], 5, only_s1))
+    engine.close()
+    statements: list[str] = []
+    original = vectors_module.VectorIndexes.load
+
+    def counted_load(self: vectors_module.VectorIndexes) -> None:
+        self.store.conn.set_trace_callback(statements.append)
+        try:
+            original(self)
+        finally:
+            self.store.conn.set_trace_callback(None)
+
+    vectors_module.VectorIndexes.load = counted_load  # type: ignore[method-assign]
+    try:
+        reopened = Engine(path)
+    finally:
+        vectors_module.VectorIndexes.load = original  # type: ignore[method-assign]
+    try:
+        assert reopened.vectors.states["memories.by_embedding"].saved > 0  # loaded from files
+        got = (
+            _search(reopened, [3.0, 1.0, 2.0], 5),
+            _search(reopened, [3.0, 1.0, 2.0], 5, only_s1),
+        )
+    finally:
+        reopened.close()
+    return len(statements), list(expected), list(got)
+
+
+def test_reopening_does_work_independent_of_the_number_of_vectors(tmp_path: Path) -> None:
+    small, small_expected, small_got = _statements_to_reopen(tmp_path / "small.db", 60)
+    large, large_expected, large_got = _statements_to_reopen(tmp_path / "large.db", 3000)
+    assert small_got == small_expected and large_got == large_expected
+    assert large == small  # keys and filter values are read in bulk, not per vector or per chunk
